@@ -1,0 +1,127 @@
+import { SignJWT, jwtVerify, type JWTHeaderParameters } from 'jose';
+import { InvalidTokenError, isAuthError } from './errors';
+import type { Keyring } from './keys';
+
+/**
+ * Access tokens: short-lived HS256 JWTs verified without any I/O. Edge-safe (jose + Web Crypto
+ * only) so the middleware and the Node server share this file.
+ *
+ * The verification policy is fixed here and by configuration, never by the token: one
+ * algorithm, our issuer and audience, `typ: at+jwt` (RFC 9068), a kid we know. That is the
+ * tutorial's "check the signing method is HMAC", done so that `alg: none`, RS/HS confusion and
+ * tokens of other types are refused before any signature math.
+ */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+export const ACCESS_TOKEN_ALG = 'HS256';
+/** Far above any token we issue (~400 bytes); refuses oversized input before parsing it. */
+export const MAX_TOKEN_LENGTH = 4096;
+
+export interface AccessClaims {
+  readonly sub: string;
+  readonly sid: string;
+  readonly name: string;
+  readonly admin: boolean;
+  readonly iat: number;
+  readonly exp: number;
+  readonly jti: string;
+}
+
+export interface TokenPolicy {
+  readonly issuer: string;
+  readonly audience: string;
+}
+
+export interface SignInput {
+  readonly sub: string;
+  readonly sid: string;
+  readonly name: string;
+  readonly admin: boolean;
+  readonly jti: string;
+  /** Issue time, ms since the epoch. */
+  readonly now: number;
+  /** Expiry, ms since the epoch. */
+  readonly expiresAt: number;
+}
+
+export function signAccessToken(keyring: Keyring, policy: TokenPolicy, input: SignInput): Promise<string> {
+  const header: JWTHeaderParameters = {
+    alg: ACCESS_TOKEN_ALG,
+    typ: ACCESS_TOKEN_TYPE,
+    kid: keyring.current.kid,
+  };
+  return new SignJWT({ sid: input.sid, name: input.name, admin: input.admin })
+    .setProtectedHeader(header)
+    .setIssuer(policy.issuer)
+    .setAudience(policy.audience)
+    .setSubject(input.sub)
+    .setJti(input.jti)
+    .setIssuedAt(Math.floor(input.now / 1000))
+    .setExpirationTime(Math.floor(input.expiresAt / 1000))
+    .sign(keyring.current.key);
+}
+
+export interface VerifyOptions {
+  /** "Now", ms since the epoch. */
+  readonly now: number;
+  /** Seconds a token is still accepted after `exp` (clock skew, render after middleware). */
+  readonly clockTolerance?: number;
+}
+
+/** Verifies an access token; throws InvalidTokenError (never anything else) on failure. */
+export async function verifyAccessToken(
+  token: string | undefined | null,
+  keyring: Keyring,
+  policy: TokenPolicy,
+  options: VerifyOptions,
+): Promise<AccessClaims> {
+  if (!token) throw new InvalidTokenError('missing');
+  if (token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('malformed', 'access token too long');
+
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(
+      token,
+      (header) => {
+        const key = header.kid === undefined ? undefined : keyring.verification.get(header.kid);
+        if (!key) throw new InvalidTokenError('malformed', 'unknown key id');
+        return key;
+      },
+      {
+        algorithms: [ACCESS_TOKEN_ALG],
+        issuer: policy.issuer,
+        audience: policy.audience,
+        typ: ACCESS_TOKEN_TYPE,
+        requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp'],
+        currentDate: new Date(options.now),
+        clockTolerance: options.clockTolerance ?? 0,
+      },
+    ));
+  } catch (error) {
+    if (isAuthError(error)) throw error;
+    // jose's stable codes, rather than instanceof, for the same bundling reason as isAuthError.
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'ERR_JWT_EXPIRED') {
+      throw new InvalidTokenError('expired', 'access token expired', { cause: error });
+    }
+    if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
+      throw new InvalidTokenError('claims', (error as Error).message, { cause: error });
+    }
+    throw new InvalidTokenError('malformed', error instanceof Error ? error.message : undefined, {
+      cause: error,
+    });
+  }
+
+  const { sub, sid, name, admin, iat, exp, jti } = payload;
+  if (
+    typeof sub !== 'string' ||
+    typeof sid !== 'string' ||
+    typeof name !== 'string' ||
+    typeof admin !== 'boolean' ||
+    typeof iat !== 'number' ||
+    typeof exp !== 'number' ||
+    typeof jti !== 'string'
+  ) {
+    throw new InvalidTokenError('claims', 'access token claims have the wrong types');
+  }
+  return { sub, sid, name, admin, iat, exp, jti };
+}

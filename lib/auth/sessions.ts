@@ -1,0 +1,246 @@
+import { signAccessToken, verifyAccessToken, type AccessClaims } from './access-token';
+import type { Clock } from './clock';
+import type { AuthConfig } from './config';
+import {
+  AccountDisabledError,
+  InvalidCredentialsError,
+  InvalidGrantError,
+  type InvalidGrantReason,
+} from './errors';
+import type { Keyring } from './keys';
+import type { PasswordHasher } from './passwords';
+import { randomId, type RandomBytes } from './random';
+import { sealRefreshToken, unsealRefreshToken, type RefreshPayload } from './refresh-token';
+import type { AuthEventType, RevokeReason, Session, Store, User } from './store';
+
+/**
+ * The sessions service: sign-in, refresh with rotation and reuse detection, sign-out. It owns
+ * every rule about sessions and knows nothing of HTTP or Next.js; everything it depends on,
+ * including the clock and randomness, comes in as an argument.
+ */
+export interface SessionDeps {
+  readonly config: AuthConfig;
+  readonly keyring: Keyring;
+  readonly store: Store;
+  readonly hasher: PasswordHasher;
+  readonly clock: Clock;
+  readonly random: RandomBytes;
+}
+
+/** Who is asking; recorded on the session and in the audit trail, never trusted for access. */
+export interface RequestMeta {
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+}
+
+export interface PublicUser {
+  readonly id: string;
+  readonly username: string;
+  readonly name: string;
+  readonly admin: boolean;
+}
+
+export interface TokenPair {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly tokenType: 'Bearer';
+  /** Seconds until the access token expires, as OAuth's `expires_in`. */
+  readonly expiresIn: number;
+  /** ms since the epoch; the access cookie should expire with the token. */
+  readonly accessExpiresAt: number;
+  /** ms since the epoch; the refresh cookie lives until the session would idle out. */
+  readonly refreshExpiresAt: number;
+  readonly sessionId: string;
+  readonly user: PublicUser;
+}
+
+export interface SessionService {
+  login(username: string, password: string, meta: RequestMeta): Promise<TokenPair>;
+  refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPair>;
+  /** Revokes the session the tokens belong to; succeeds quietly when they are already dead. */
+  logout(tokens: { refreshToken?: string | null; accessToken?: string | null }, meta: RequestMeta): Promise<void>;
+  /** Pure token check, no I/O. */
+  verifyAccess(token: string | null | undefined, options?: { clockTolerance?: number }): Promise<AccessClaims>;
+}
+
+export function toPublicUser(user: User): PublicUser {
+  return { id: user.id, username: user.username, name: user.displayName, admin: user.admin };
+}
+
+export function createSessionService(deps: SessionDeps): SessionService {
+  const { config, keyring, store, hasher, clock, random } = deps;
+  const policy = { issuer: config.issuer, audience: config.audience };
+  // Concurrent refreshes of the same (sid, gen) in this process share one promise: a burst of
+  // parallel requests or prefetches costs one database write and gets one consistent answer.
+  const inFlight = new Map<string, Promise<TokenPair>>();
+
+  const event = (type: AuthEventType, meta: RequestMeta, fields: { userId?: string | null; sessionId?: string | null; detail?: string | null }) =>
+    store.recordEvent({
+      at: clock(),
+      type,
+      userId: fields.userId ?? null,
+      sessionId: fields.sessionId ?? null,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      detail: fields.detail ?? null,
+    });
+
+  async function issue(user: User, session: Session, gen: number, now: number): Promise<TokenPair> {
+    const accessExpiresAt = Math.min(now + config.accessTtl * 1000, session.absoluteExpiresAt);
+    const [accessToken, refreshToken] = await Promise.all([
+      signAccessToken(keyring, policy, {
+        sub: user.id,
+        sid: session.id,
+        name: user.displayName,
+        admin: user.admin,
+        jti: randomId(random),
+        now,
+        expiresAt: accessExpiresAt,
+      }),
+      sealRefreshToken(keyring, { sid: session.id, gen, sub: user.id }),
+    ]);
+    return {
+      accessToken,
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: Math.max(0, Math.floor((accessExpiresAt - now) / 1000)),
+      accessExpiresAt,
+      refreshExpiresAt: Math.min(session.idleExpiresAt, session.absoluteExpiresAt),
+      sessionId: session.id,
+      user: toPublicUser(user),
+    };
+  }
+
+  async function login(username: string, password: string, meta: RequestMeta): Promise<TokenPair> {
+    const user = await store.findUserByUsername(username);
+    if (!user) {
+      // Same work as a real check, so response time does not reveal which usernames exist.
+      await hasher.verifyDummy(password);
+      await event('login_failed', meta, { detail: `unknown user ${username.slice(0, 64)}` });
+      throw new InvalidCredentialsError();
+    }
+    if (!(await hasher.verify(user.passwordHash, password))) {
+      await event('login_failed', meta, { userId: user.id, detail: 'wrong password' });
+      throw new InvalidCredentialsError();
+    }
+    if (user.status !== 'active') {
+      await event('login_failed', meta, { userId: user.id, detail: 'account banned' });
+      throw new AccountDisabledError();
+    }
+
+    const now = clock();
+    if (hasher.needsRehash(user.passwordHash)) {
+      await store.updateUser(user.id, { passwordHash: await hasher.hash(password) }, now);
+    }
+    const absoluteExpiresAt = now + config.sessionMaxAge * 1000;
+    const session = await store.createSession({
+      id: randomId(random),
+      userId: user.id,
+      now,
+      idleExpiresAt: Math.min(now + config.refreshTtl * 1000, absoluteExpiresAt),
+      absoluteExpiresAt,
+      userAgent: meta.userAgent,
+      ip: meta.ip,
+    });
+    await event('login_ok', meta, { userId: user.id, sessionId: session.id });
+    return issue(user, session, session.gen, now);
+  }
+
+  async function reject(
+    reason: InvalidGrantReason,
+    session: Session,
+    meta: RequestMeta,
+    revoke?: RevokeReason,
+    detail?: string,
+  ): Promise<never> {
+    if (revoke && (await store.revokeSession(session.id, revoke, clock()))) {
+      await event(revoke === 'reuse_detected' ? 'reuse_detected' : 'revoke', meta, {
+        userId: session.userId,
+        sessionId: session.id,
+        detail: detail ?? revoke,
+      });
+    }
+    throw new InvalidGrantError(reason);
+  }
+
+  async function refreshOnce(token: RefreshPayload, meta: RequestMeta): Promise<TokenPair> {
+    let session = await store.findSession(token.sid);
+    if (!session) throw new InvalidGrantError('unknown_session');
+    if (session.userId !== token.sub) throw new InvalidGrantError('subject_mismatch');
+    if (session.revokedAt !== null) throw new InvalidGrantError('revoked');
+
+    const now = clock();
+    if (now >= session.absoluteExpiresAt) throw new InvalidGrantError('absolute_expired');
+    if (now >= session.idleExpiresAt) throw new InvalidGrantError('idle_expired');
+
+    // The user is checked on every refresh, so a ban or deletion lands within one access TTL.
+    const user = await store.findUserById(session.userId);
+    if (!user || user.deletedAt !== null) return reject('user_inactive', session, meta, 'user_deleted');
+    if (user.status !== 'active') return reject('user_inactive', session, meta, 'user_banned');
+
+    if (token.gen === session.gen) {
+      const idleExpiresAt = Math.min(now + config.refreshTtl * 1000, session.absoluteExpiresAt);
+      if (await store.rotateSession(session.id, token.gen, { rotatedAt: now, idleExpiresAt })) {
+        await event('refresh', meta, { userId: user.id, sessionId: session.id });
+        return issue(user, { ...session, gen: token.gen + 1, rotatedAt: now, idleExpiresAt }, token.gen + 1, now);
+      }
+      // Another process rotated between our read and our write: judge again against the
+      // fresh row, which now sees this token as one generation behind.
+      const fresh = await store.findSession(session.id);
+      if (!fresh || fresh.revokedAt !== null) throw new InvalidGrantError('revoked');
+      session = fresh;
+    }
+
+    const withinGrace = now - session.rotatedAt <= config.refreshGrace * 1000;
+    if (token.gen === session.gen - 1 && withinGrace) {
+      // Concurrent use of the token just rotated away (tabs, prefetches, parallel requests):
+      // hand out the current generation without rotating again.
+      return issue(user, session, session.gen, now);
+    }
+    // An old token after the grace window means two parties hold the refresh token: one of
+    // them stole it. Revoke the whole session; both must sign in again.
+    return reject('reuse_detected', session, meta, 'reuse_detected', `presented gen ${token.gen}, current ${session.gen}`);
+  }
+
+  async function refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPair> {
+    const token = await unsealRefreshToken(keyring, refreshToken);
+    const key = `${token.sid}:${token.gen}`;
+    let pending = inFlight.get(key);
+    if (!pending) {
+      pending = refreshOnce(token, meta).finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  async function logout(
+    tokens: { refreshToken?: string | null; accessToken?: string | null },
+    meta: RequestMeta,
+  ): Promise<void> {
+    let target: { sid: string; sub: string } | undefined;
+    if (tokens.refreshToken) {
+      target = await unsealRefreshToken(keyring, tokens.refreshToken).catch(() => undefined);
+    }
+    if (!target && tokens.accessToken) {
+      // A just-expired access token still identifies the session to end.
+      target = await verifyAccessToken(tokens.accessToken, keyring, policy, {
+        now: clock(),
+        clockTolerance: config.accessTtl,
+      }).catch(() => undefined);
+    }
+    if (!target) return;
+    const session = await store.findSession(target.sid);
+    if (!session || session.userId !== target.sub) return;
+    if (await store.revokeSession(session.id, 'logout', clock())) {
+      await event('logout', meta, { userId: session.userId, sessionId: session.id });
+    }
+  }
+
+  return {
+    login,
+    refresh,
+    logout,
+    verifyAccess: (token, options) =>
+      verifyAccessToken(token, keyring, policy, { now: clock(), clockTolerance: options?.clockTolerance }),
+  };
+}

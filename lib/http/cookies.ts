@@ -1,0 +1,56 @@
+import { parse, serialize, type SerializeOptions } from 'cookie';
+import type { AuthConfig } from '../auth/config';
+
+/**
+ * The two auth cookies, written and cleared the same way everywhere (route handlers and
+ * middleware). Both httpOnly, SameSite=Lax, Path=/; Secure and `__Host-` in production.
+ */
+export interface CookieTokens {
+  readonly access: string | undefined;
+  readonly refresh: string | undefined;
+}
+
+export interface IssuedCookies {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  /** ms since the epoch */
+  readonly accessExpiresAt: number;
+  /** ms since the epoch */
+  readonly refreshExpiresAt: number;
+}
+
+export function readAuthCookies(request: Request, config: AuthConfig): CookieTokens {
+  const jar = parse(request.headers.get('cookie') ?? '');
+  return { access: jar[config.cookieNames.access], refresh: jar[config.cookieNames.refresh] };
+}
+
+function baseOptions(config: AuthConfig): SerializeOptions {
+  return { httpOnly: true, sameSite: 'lax', path: '/', secure: config.cookieSecure };
+}
+
+/** Set-Cookie values for a new pair; each cookie lives exactly as long as its token. */
+export function authCookieHeaders(config: AuthConfig, issued: IssuedCookies, now: number): string[] {
+  const maxAge = (until: number) => Math.max(0, Math.floor((until - now) / 1000));
+  return [
+    serialize(config.cookieNames.access, issued.accessToken, {
+      ...baseOptions(config),
+      maxAge: maxAge(issued.accessExpiresAt),
+    }),
+    serialize(config.cookieNames.refresh, issued.refreshToken, {
+      ...baseOptions(config),
+      maxAge: maxAge(issued.refreshExpiresAt),
+    }),
+  ];
+}
+
+export function clearAuthCookieHeaders(config: AuthConfig): string[] {
+  return [config.cookieNames.access, config.cookieNames.refresh].map((name) =>
+    serialize(name, '', { ...baseOptions(config), maxAge: 0, expires: new Date(0) }),
+  );
+}
+
+/**
+ * A CDN or shared cache that stored a response carrying Set-Cookie would hand one user's
+ * session to the next visitor; every auth response says so explicitly.
+ */
+export const NO_STORE = 'private, no-store';

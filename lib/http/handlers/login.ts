@@ -1,0 +1,50 @@
+import { isAuthError } from '../../auth/errors';
+import type { Gatehouse } from '../../auth/gatehouse';
+import { MAX_PASSWORD_LENGTH } from '../../auth/passwords';
+import { readBody, requireField, type ParsedBody } from '../body';
+import { authCookieHeaders, NO_STORE, readAuthCookies } from '../cookies';
+import { assertSameOrigin } from '../origin';
+import { requestMeta } from '../request-meta';
+import { errorResponse, json, seeOther, tokenBody, wantsJson } from '../responses';
+import { safeNextPath } from '../safe-redirect';
+
+export const MAX_USERNAME_LENGTH = 128;
+
+/**
+ * POST /api/auth/login — form or JSON `username`, `password`, optional `next`.
+ * JSON clients (JSON body or `Accept: application/json`) get the token pair as JSON; a plain
+ * form post gets a 303 to the safe `next`, or back to /login with the error on failure.
+ * Both get the cookies.
+ */
+export async function handleLogin(request: Request, gh: Gatehouse): Promise<Response> {
+  let body: ParsedBody;
+  try {
+    assertSameOrigin(request);
+    body = await readBody(request);
+  } catch (error) {
+    return errorResponse(error);
+  }
+  const asJson = body.kind !== 'form' || wantsJson(request);
+  const rawNext = body.fields.next;
+
+  try {
+    const username = requireField(body.fields, 'username', MAX_USERNAME_LENGTH);
+    const password = requireField(body.fields, 'password', MAX_PASSWORD_LENGTH);
+    const meta = requestMeta(request);
+    const pair = await gh.sessions.login(username, password, meta);
+
+    // Signing in over an existing session replaces it rather than leaving it alive unseen.
+    const previous = readAuthCookies(request, gh.config).refresh;
+    if (previous) await gh.sessions.logout({ refreshToken: previous }, meta);
+
+    const headers = new Headers({ 'cache-control': NO_STORE });
+    for (const cookie of authCookieHeaders(gh.config, pair, gh.clock())) headers.append('set-cookie', cookie);
+    if (asJson) return json(tokenBody(pair), { headers });
+    return seeOther(safeNextPath(rawNext), headers);
+  } catch (error) {
+    if (asJson || !isAuthError(error)) return errorResponse(error);
+    const query = new URLSearchParams({ error: error.code });
+    if (rawNext && safeNextPath(rawNext, '') !== '') query.set('next', rawNext);
+    return seeOther(`/login?${query}`);
+  }
+}

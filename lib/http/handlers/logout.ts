@@ -1,0 +1,35 @@
+import type { Gatehouse } from '../../auth/gatehouse';
+import { readBody } from '../body';
+import { clearAuthCookieHeaders, readAuthCookies } from '../cookies';
+import { assertSameOrigin } from '../origin';
+import { bearerToken, requestMeta } from '../request-meta';
+import { errorResponse, seeOther } from '../responses';
+
+/**
+ * POST /api/auth/logout — revokes the session in the database (not just the cookies) and
+ * clears the cookies. Idempotent: dead or missing tokens still get a clean sign-out.
+ * A form post gets `303 /`; anything else `204`.
+ */
+export async function handleLogout(request: Request, gh: Gatehouse): Promise<Response> {
+  try {
+    assertSameOrigin(request);
+    const { kind, fields } = await readBody(request);
+    const cookies = readAuthCookies(request, gh.config);
+    await gh.sessions.logout(
+      {
+        refreshToken: fields.refresh_token || cookies.refresh,
+        accessToken: bearerToken(request) || cookies.access,
+      },
+      requestMeta(request),
+    );
+    const headers = new Headers();
+    for (const cookie of clearAuthCookieHeaders(gh.config)) headers.append('set-cookie', cookie);
+    if (kind === 'form' && !/\bapplication\/json\b/i.test(request.headers.get('accept') ?? '')) {
+      return seeOther('/', headers);
+    }
+    headers.set('cache-control', 'private, no-store');
+    return new Response(null, { status: 204, headers });
+  } catch (error) {
+    return errorResponse(error);
+  }
+}

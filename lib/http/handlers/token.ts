@@ -1,0 +1,38 @@
+import { hasCode, InvalidRequestError, UnsupportedGrantTypeError } from '../../auth/errors';
+import type { Gatehouse } from '../../auth/gatehouse';
+import { readBody } from '../body';
+import { authCookieHeaders, clearAuthCookieHeaders, NO_STORE, readAuthCookies } from '../cookies';
+import { assertSameOrigin } from '../origin';
+import { requestMeta } from '../request-meta';
+import { errorResponse, json, tokenBody } from '../responses';
+
+/**
+ * POST /api/auth/token — the tutorial's /token. The refresh token comes from the form/JSON
+ * field `refresh_token` or, failing that, the refresh cookie. Success rotates it and answers
+ * with a new pair (JSON and cookies); any refusal is `401 invalid_grant` with both cookies
+ * cleared, whatever the reason, so a thief learns nothing from the answer.
+ */
+export async function handleToken(request: Request, gh: Gatehouse): Promise<Response> {
+  try {
+    assertSameOrigin(request);
+    const { fields } = await readBody(request);
+    if (fields.grant_type !== undefined && fields.grant_type !== 'refresh_token') {
+      throw new UnsupportedGrantTypeError('only grant_type=refresh_token is supported');
+    }
+    const token = fields.refresh_token || readAuthCookies(request, gh.config).refresh;
+    if (!token) throw new InvalidRequestError('"refresh_token" is required (field or cookie)');
+
+    const pair = await gh.sessions.refresh(token, requestMeta(request));
+    const headers = new Headers({ 'cache-control': NO_STORE });
+    for (const cookie of authCookieHeaders(gh.config, pair, gh.clock())) headers.append('set-cookie', cookie);
+    return json(tokenBody(pair), { headers });
+  } catch (error) {
+    if (!hasCode(error, 'invalid_grant')) return errorResponse(error);
+    const headers = new Headers();
+    for (const cookie of clearAuthCookieHeaders(gh.config)) headers.append('set-cookie', cookie);
+    return json(
+      { error: error.code, error_description: 'the refresh token is invalid, expired or revoked' },
+      { status: 401, headers },
+    );
+  }
+}

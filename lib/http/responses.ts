@@ -1,0 +1,50 @@
+import { hasCode, isAuthError } from '../auth/errors';
+import type { TokenPair } from '../auth/sessions';
+import { NO_STORE } from './cookies';
+
+/** JSON responses are never cached: they carry tokens, user data or auth errors. */
+export function json(body: unknown, init: { status?: number; headers?: HeadersInit } = {}): Response {
+  const headers = new Headers(init.headers);
+  headers.set('content-type', 'application/json; charset=utf-8');
+  headers.set('cache-control', NO_STORE);
+  return new Response(JSON.stringify(body), { status: init.status ?? 200, headers });
+}
+
+/** OAuth 2.0 token response (RFC 6749 §5.1): the tutorial's pair plus type and lifetime. */
+export function tokenBody(pair: TokenPair) {
+  return {
+    access_token: pair.accessToken,
+    refresh_token: pair.refreshToken,
+    token_type: pair.tokenType,
+    expires_in: pair.expiresIn,
+  };
+}
+
+/**
+ * Maps an error to its response: AuthErrors to their status and stable code; anything else is
+ * our bug, logged and answered with an opaque 500.
+ */
+export function errorResponse(error: unknown, headers?: HeadersInit): Response {
+  if (isAuthError(error)) {
+    const h = new Headers(headers);
+    if (hasCode(error, 'invalid_token')) {
+      // RFC 6750 §3: tell bearer clients which scheme and what went wrong.
+      h.set('www-authenticate', 'Bearer realm="gatehouse", error="invalid_token"');
+    }
+    return json({ error: error.code, error_description: error.message }, { status: error.status, headers: h });
+  }
+  console.error('[gatehouse] unexpected error', error);
+  return json({ error: 'server_error' }, { status: 500, headers });
+}
+
+/** A redirect with a relative Location: an absolute one could jump hosts and lose cookies. */
+export function seeOther(location: string, headers?: HeadersInit): Response {
+  const h = new Headers(headers);
+  h.set('location', location);
+  h.set('cache-control', NO_STORE);
+  return new Response(null, { status: 303, headers: h });
+}
+
+export function wantsJson(request: Request): boolean {
+  return /\bapplication\/json\b/i.test(request.headers.get('accept') ?? '');
+}

@@ -1,0 +1,20 @@
+/**
+ * The only redirect targets Gatehouse follows after sign-in: a path on this origin. Anything
+ * that a browser could read as another host — `//evil`, `/\evil`, `https://evil`, control
+ * characters that browsers strip — falls back to `fallback`. Edge-safe.
+ */
+export function safeNextPath(value: string | null | undefined, fallback = '/dashboard'): string {
+  if (!value || value.length > 2048) return fallback;
+  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return fallback;
+  // Browsers drop tabs/newlines and treat backslashes as slashes, so "/\t/evil" becomes "//evil".
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return fallback;
+  try {
+    // Resolve against a placeholder origin: if the result leaves it, the path was not local.
+    const base = 'http://gatehouse.invalid';
+    const url = new URL(value, base);
+    if (url.origin !== base) return fallback;
+    return url.pathname + url.search + url.hash;
+  } catch {
+    return fallback;
+  }
+}

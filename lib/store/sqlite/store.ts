@@ -1,0 +1,258 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  UsernameTakenError,
+  usernameKey,
+  type AuthEvent,
+  type NewSession,
+  type NewUser,
+  type RevokeReason,
+  type Session,
+  type Store,
+  type User,
+  type UserPatch,
+} from '../../auth/store';
+import { migrations } from './migrations';
+
+/**
+ * The default store: one SQLite file through better-sqlite3, in WAL mode so the server and the
+ * `users` command can use it at once. Synchronous underneath, async at the interface.
+ */
+export function openSqliteStore(path: string): Store {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+
+  const q = {
+    insertUser: db.prepare(
+      `INSERT INTO users (id, username, username_key, display_name, password_hash, admin, status, created_at, updated_at)
+       VALUES (@id, @username, @usernameKey, @displayName, @passwordHash, @admin, 'active', @now, @now)`,
+    ),
+    userById: db.prepare('SELECT * FROM users WHERE id = ?'),
+    userByKey: db.prepare('SELECT * FROM users WHERE username_key = ? AND deleted_at IS NULL'),
+    listUsers: db.prepare('SELECT * FROM users WHERE deleted_at IS NULL ORDER BY created_at, username_key'),
+    insertSession: db.prepare(
+      `INSERT INTO sessions (id, user_id, gen, created_at, rotated_at, idle_expires_at, absolute_expires_at, user_agent, ip)
+       VALUES (@id, @userId, 0, @now, @now, @idleExpiresAt, @absoluteExpiresAt, @userAgent, @ip)`,
+    ),
+    sessionById: db.prepare('SELECT * FROM sessions WHERE id = ?'),
+    rotate: db.prepare(
+      `UPDATE sessions SET gen = gen + 1, rotated_at = ?, idle_expires_at = ?
+       WHERE id = ? AND gen = ? AND revoked_at IS NULL`,
+    ),
+    revoke: db.prepare(
+      'UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL',
+    ),
+    revokeUser: db.prepare(
+      'UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE user_id = ? AND revoked_at IS NULL',
+    ),
+    liveSessions: db.prepare(
+      'SELECT * FROM sessions WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at DESC, id',
+    ),
+    insertEvent: db.prepare(
+      `INSERT INTO auth_events (at, type, user_id, session_id, ip, user_agent, detail)
+       VALUES (@at, @type, @userId, @sessionId, @ip, @userAgent, @detail)`,
+    ),
+    events: db.prepare('SELECT * FROM auth_events ORDER BY id DESC LIMIT ?'),
+    userEvents: db.prepare('SELECT * FROM auth_events WHERE user_id = ? ORDER BY id DESC LIMIT ?'),
+    setMeta: db.prepare('INSERT INTO meta (key, value, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING'),
+  };
+
+  return {
+    async createUser(user: NewUser) {
+      try {
+        q.insertUser.run({
+          id: user.id,
+          username: user.username,
+          usernameKey: usernameKey(user.username),
+          displayName: user.displayName,
+          passwordHash: user.passwordHash,
+          admin: user.admin ? 1 : 0,
+          now: user.now,
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new UsernameTakenError(user.username);
+        throw error;
+      }
+      return toUser(q.userById.get(user.id) as UserRow);
+    },
+    async findUserById(id) {
+      const row = q.userById.get(id) as UserRow | undefined;
+      return row ? toUser(row) : null;
+    },
+    async findUserByUsername(username) {
+      const row = q.userByKey.get(usernameKey(username)) as UserRow | undefined;
+      return row ? toUser(row) : null;
+    },
+    async listUsers() {
+      return (q.listUsers.all() as UserRow[]).map(toUser);
+    },
+    async updateUser(id: string, patch: UserPatch, now: number) {
+      const sets: string[] = [];
+      const values: (string | number)[] = [];
+      if (patch.displayName !== undefined) sets.push('display_name = ?'), values.push(patch.displayName);
+      if (patch.passwordHash !== undefined) sets.push('password_hash = ?'), values.push(patch.passwordHash);
+      if (patch.admin !== undefined) sets.push('admin = ?'), values.push(patch.admin ? 1 : 0);
+      if (patch.status !== undefined) sets.push('status = ?'), values.push(patch.status);
+      if (patch.deletedAt !== undefined) sets.push('deleted_at = ?'), values.push(patch.deletedAt);
+      sets.push('updated_at = ?');
+      values.push(now);
+      // Column names come from the fixed list above, never from input.
+      db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
+      const row = q.userById.get(id) as UserRow | undefined;
+      return row ? toUser(row) : null;
+    },
+
+    async createSession(session: NewSession) {
+      q.insertSession.run(session);
+      return toSession(q.sessionById.get(session.id) as SessionRow);
+    },
+    async findSession(id) {
+      const row = q.sessionById.get(id) as SessionRow | undefined;
+      return row ? toSession(row) : null;
+    },
+    async rotateSession(id, expectedGen, update) {
+      return q.rotate.run(update.rotatedAt, update.idleExpiresAt, id, expectedGen).changes === 1;
+    },
+    async revokeSession(id, reason, at) {
+      return q.revoke.run(at, reason, id).changes === 1;
+    },
+    async revokeUserSessions(userId, reason, at) {
+      return q.revokeUser.run(at, reason, userId).changes;
+    },
+    async listSessions(userId) {
+      return (q.liveSessions.all(userId) as SessionRow[]).map(toSession);
+    },
+
+    async recordEvent(event: AuthEvent) {
+      q.insertEvent.run(event);
+    },
+    async listEvents(filter = {}) {
+      const limit = filter.limit ?? 100;
+      const rows = (filter.userId ? q.userEvents.all(filter.userId, limit) : q.events.all(limit)) as EventRow[];
+      return rows.map(toEvent);
+    },
+
+    async setMetaOnce(key, value, now) {
+      return q.setMeta.run(key, value, now).changes === 1;
+    },
+
+    async close() {
+      db.close();
+    },
+  };
+}
+
+function migrate(db: Database.Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  // IMMEDIATE takes the write lock up front, so two processes starting together cannot both
+  // decide a migration is pending and apply it twice.
+  const apply = db.transaction(() => {
+    const applied = new Set(
+      (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+    );
+    for (const m of migrations) {
+      if (applied.has(m.version)) continue;
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        m.version,
+        m.name,
+        Date.now(),
+      );
+    }
+  });
+  apply.immediate();
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+  );
+}
+
+interface UserRow {
+  id: string;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  admin: number;
+  status: 'active' | 'banned';
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+interface SessionRow {
+  id: string;
+  user_id: string;
+  gen: number;
+  created_at: number;
+  rotated_at: number;
+  idle_expires_at: number;
+  absolute_expires_at: number;
+  revoked_at: number | null;
+  revoked_reason: RevokeReason | null;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+interface EventRow {
+  at: number;
+  type: AuthEvent['type'];
+  user_id: string | null;
+  session_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  detail: string | null;
+}
+
+function toUser(r: UserRow): User {
+  return {
+    id: r.id,
+    username: r.username,
+    displayName: r.display_name,
+    passwordHash: r.password_hash,
+    admin: r.admin === 1,
+    status: r.status,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    deletedAt: r.deleted_at,
+  };
+}
+
+function toSession(r: SessionRow): Session {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    gen: r.gen,
+    createdAt: r.created_at,
+    rotatedAt: r.rotated_at,
+    idleExpiresAt: r.idle_expires_at,
+    absoluteExpiresAt: r.absolute_expires_at,
+    revokedAt: r.revoked_at,
+    revokedReason: r.revoked_reason,
+    userAgent: r.user_agent,
+    ip: r.ip,
+  };
+}
+
+function toEvent(r: EventRow): AuthEvent {
+  return {
+    at: r.at,
+    type: r.type,
+    userId: r.user_id,
+    sessionId: r.session_id,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    detail: r.detail,
+  };
+}

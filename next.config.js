@@ -1,0 +1,34 @@
+// @ts-check
+const { randomBytes } = require('node:crypto');
+const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+/**
+ * Zero-config first start. Without AUTH_SECRET, Gatehouse runs as a demo: a secret is
+ * generated once, kept in .data/demo-secret (mode 0600), and handed to the server and to the
+ * Edge middleware as AUTH_DEMO_SECRET. This file runs in Node before the server starts, which
+ * is the one place both runtimes inherit environment from; the secret is never inlined into a
+ * build. Setting AUTH_SECRET turns all of this off.
+ */
+function ensureDemoSecret() {
+  if (process.env.AUTH_SECRET?.trim()) return;
+  const dir = join(__dirname, '.data');
+  const file = join(dir, 'demo-secret');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    // 'wx' fails if the file exists, so concurrent starts agree on one secret.
+    writeFileSync(file, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EEXIST') throw error;
+  }
+  process.env.AUTH_DEMO_SECRET = readFileSync(file, 'utf8').trim();
+}
+ensureDemoSecret();
+
+/** @type {import('next').NextConfig} */
+module.exports = {
+  reactStrictMode: true,
+  poweredByHeader: false,
+  // Native modules stay outside the server bundle.
+  serverExternalPackages: ['better-sqlite3', 'argon2'],
+};

@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { manualClock } from '../lib/auth/clock';
+import { parseConfig, type AuthConfig, type Env } from '../lib/auth/config';
+import { createGatehouse, type Gatehouse } from '../lib/auth/gatehouse';
+import { createArgon2Hasher } from '../lib/auth/passwords';
+import { randomId } from '../lib/auth/random';
+import type { Store, User } from '../lib/auth/store';
+import { openSqliteStore } from '../lib/store/sqlite/store';
+
+export const TEST_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** Real argon2id, with parameters cheap enough for a test suite. */
+export const cheapHasher = () => createArgon2Hasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
+
+export function testConfig(env: Env = {}): AuthConfig {
+  return parseConfig({ AUTH_SECRET: TEST_SECRET, ...env });
+}
+
+/** A temporary SQLite file, deleted by `cleanup`. */
+export function tempSqlite(): { store: Store; path: string; cleanup: () => Promise<void> } {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
+  const path = join(dir, 'test.db');
+  const store = openSqliteStore(path);
+  return {
+    store,
+    path,
+    cleanup: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestRig {
+  gh: Gatehouse;
+  clock: ReturnType<typeof manualClock>;
+  cleanup: () => Promise<void>;
+  addUser(username: string, opts?: { name?: string; admin?: boolean; password?: string }): Promise<User>;
+}
+
+export async function makeRig(env: Env = {}, store?: Store): Promise<TestRig> {
+  const clock = manualClock();
+  const temp = store ? undefined : tempSqlite();
+  const gh = await createGatehouse({
+    config: testConfig(env),
+    store: store ?? temp!.store,
+    clock,
+    hasher: cheapHasher(),
+  });
+  return {
+    gh,
+    clock,
+    cleanup: async () => temp?.cleanup(),
+    async addUser(username, opts = {}) {
+      return gh.store.createUser({
+        id: randomId(gh.random),
+        username,
+        displayName: opts.name ?? username,
+        passwordHash: await gh.hasher.hash(opts.password ?? 'password'),
+        admin: opts.admin ?? false,
+        now: clock(),
+      });
+    },
+  };
+}
+
+export const META = { ip: '127.0.0.1', userAgent: 'vitest' } as const;
