@@ -83,6 +83,16 @@ function parseForm(text: string): Record<string, string> {
   return fields;
 }
 
+/**
+ * A classic HTML form submission that expects a page back (and so a redirect), as opposed to
+ * an API client. Decided by the request's headers, not its body: an empty form is still a form.
+ */
+export function isFormNavigation(request: Request): boolean {
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const accept = request.headers.get('accept') ?? '';
+  return type === 'application/x-www-form-urlencoded' && !/\bapplication\/json\b/i.test(accept);
+}
+
 /** A required string field, 1..max characters. */
 export function requireField(fields: Readonly<Record<string, string>>, name: string, max: number): string {
   const value = fields[name];

@@ -44,7 +44,3 @@ export function seeOther(location: string, headers?: HeadersInit): Response {
   h.set('cache-control', NO_STORE);
   return new Response(null, { status: 303, headers: h });
 }
-
-export function wantsJson(request: Request): boolean {
-  return /\bapplication\/json\b/i.test(request.headers.get('accept') ?? '');
-}

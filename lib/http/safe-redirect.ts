@@ -7,7 +7,10 @@ export function safeNextPath(value: string | null | undefined, fallback = '/dash
   if (!value || value.length > 2048) return fallback;
   if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return fallback;
   // Browsers drop tabs/newlines and treat backslashes as slashes, so "/\t/evil" becomes "//evil".
-  if (/[\u0000-\u001f\u007f\\]/.test(value)) return fallback;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f || c === 0x5c /* \\ */) return fallback;
+  }
   try {
     // Resolve against a placeholder origin: if the result leaves it, the path was not local.
     const base = 'http://gatehouse.invalid';

@@ -1,11 +1,11 @@
 import { isAuthError } from '../../auth/errors';
 import type { Gatehouse } from '../../auth/gatehouse';
 import { MAX_PASSWORD_LENGTH } from '../../auth/passwords';
-import { readBody, requireField, type ParsedBody } from '../body';
+import { isFormNavigation, readBody, requireField, type ParsedBody } from '../body';
 import { authCookieHeaders, NO_STORE, readAuthCookies } from '../cookies';
 import { assertSameOrigin } from '../origin';
 import { requestMeta } from '../request-meta';
-import { errorResponse, json, seeOther, tokenBody, wantsJson } from '../responses';
+import { errorResponse, json, seeOther, tokenBody } from '../responses';
 import { safeNextPath } from '../safe-redirect';
 
 export const MAX_USERNAME_LENGTH = 128;
@@ -24,7 +24,7 @@ export async function handleLogin(request: Request, gh: Gatehouse): Promise<Resp
   } catch (error) {
     return errorResponse(error);
   }
-  const asJson = body.kind !== 'form' || wantsJson(request);
+  const asJson = !isFormNavigation(request);
   const rawNext = body.fields.next;
 
   try {

@@ -1,5 +1,5 @@
 import type { Gatehouse } from '../../auth/gatehouse';
-import { readBody } from '../body';
+import { isFormNavigation, readBody } from '../body';
 import { clearAuthCookieHeaders, readAuthCookies } from '../cookies';
 import { assertSameOrigin } from '../origin';
 import { bearerToken, requestMeta } from '../request-meta';
@@ -13,7 +13,7 @@ import { errorResponse, seeOther } from '../responses';
 export async function handleLogout(request: Request, gh: Gatehouse): Promise<Response> {
   try {
     assertSameOrigin(request);
-    const { kind, fields } = await readBody(request);
+    const { fields } = await readBody(request);
     const cookies = readAuthCookies(request, gh.config);
     await gh.sessions.logout(
       {
@@ -24,7 +24,7 @@ export async function handleLogout(request: Request, gh: Gatehouse): Promise<Res
     );
     const headers = new Headers();
     for (const cookie of clearAuthCookieHeaders(gh.config)) headers.append('set-cookie', cookie);
-    if (kind === 'form' && !/\bapplication\/json\b/i.test(request.headers.get('accept') ?? '')) {
+    if (isFormNavigation(request)) {
       return seeOther('/', headers);
     }
     headers.set('cache-control', 'private, no-store');

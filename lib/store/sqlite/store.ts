@@ -93,13 +93,20 @@ export function openSqliteStore(path: string): Store {
       return (q.listUsers.all() as UserRow[]).map(toUser);
     },
     async updateUser(id: string, patch: UserPatch, now: number) {
+      const columns: [string, string | number | undefined][] = [
+        ['display_name', patch.displayName],
+        ['password_hash', patch.passwordHash],
+        ['admin', patch.admin === undefined ? undefined : patch.admin ? 1 : 0],
+        ['status', patch.status],
+        ['deleted_at', patch.deletedAt],
+      ];
       const sets: string[] = [];
       const values: (string | number)[] = [];
-      if (patch.displayName !== undefined) sets.push('display_name = ?'), values.push(patch.displayName);
-      if (patch.passwordHash !== undefined) sets.push('password_hash = ?'), values.push(patch.passwordHash);
-      if (patch.admin !== undefined) sets.push('admin = ?'), values.push(patch.admin ? 1 : 0);
-      if (patch.status !== undefined) sets.push('status = ?'), values.push(patch.status);
-      if (patch.deletedAt !== undefined) sets.push('deleted_at = ?'), values.push(patch.deletedAt);
+      for (const [column, value] of columns) {
+        if (value === undefined) continue;
+        sets.push(`${column} = ?`);
+        values.push(value);
+      }
       sets.push('updated_at = ?');
       values.push(now);
       // Column names come from the fixed list above, never from input.

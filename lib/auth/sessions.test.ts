@@ -1,0 +1,249 @@
+import { decodeJwt } from 'jose';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeRig, META, type TestRig } from '../../test/helpers';
+import { AccountDisabledError, InvalidCredentialsError, InvalidGrantError, InvalidTokenError } from './errors';
+import { createSessionService } from './sessions';
+import { unsealRefreshToken } from './refresh-token';
+
+const SEC = 1000;
+
+async function grantError(promise: Promise<unknown>): Promise<InvalidGrantError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(InvalidGrantError);
+  return error as InvalidGrantError;
+}
+
+describe('sessions service', () => {
+  let rig: TestRig;
+  beforeEach(async () => {
+    rig = await makeRig({ AUTH_ACCESS_TTL: '900', AUTH_REFRESH_TTL: '3600', AUTH_SESSION_MAX_AGE: '86400', AUTH_REFRESH_GRACE: '10' });
+    await rig.addUser('jon', { name: 'Jon Doe', admin: true });
+    await rig.addUser('ada', { name: 'Ada Lovelace' });
+  });
+  afterEach(() => rig.cleanup());
+
+  const login = (username = 'jon', password = 'password') => rig.gh.sessions.login(username, password, META);
+
+  describe('login', () => {
+    it('issues an access token with the user claims and a refresh token for generation 0', async () => {
+      const pair = await login('JON');
+      const claims = decodeJwt(pair.accessToken);
+      expect(claims).toMatchObject({ name: 'Jon Doe', admin: true, sid: pair.sessionId, iat: rig.clock() / SEC, exp: rig.clock() / SEC + 900 });
+      expect(pair).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, refreshExpiresAt: rig.clock() + 3600 * SEC });
+      expect(await unsealRefreshToken(rig.gh.keyring, pair.refreshToken)).toEqual({ sid: pair.sessionId, gen: 0, sub: claims.sub });
+      const session = await rig.gh.store.findSession(pair.sessionId);
+      expect(session).toMatchObject({ gen: 0, userAgent: 'vitest', ip: '127.0.0.1', absoluteExpiresAt: rig.clock() + 86_400 * SEC });
+      expect((await rig.gh.store.listEvents())[0]).toMatchObject({ type: 'login_ok', sessionId: pair.sessionId });
+    });
+
+    it('refuses a wrong password and an unknown user with the same error, and records both', async () => {
+      await expect(login('jon', 'wrong')).rejects.toBeInstanceOf(InvalidCredentialsError);
+      await expect(login('nobody', 'password')).rejects.toBeInstanceOf(InvalidCredentialsError);
+      const events = await rig.gh.store.listEvents();
+      expect(events.map((e) => [e.type, e.detail])).toEqual([
+        ['login_failed', 'unknown user nobody'],
+        ['login_failed', 'wrong password'],
+      ]);
+    });
+
+    it('refuses a banned user only after the password checked out', async () => {
+      const jon = await rig.gh.store.findUserByUsername('jon');
+      await rig.gh.store.updateUser(jon!.id, { status: 'banned' }, rig.clock());
+      await expect(login('jon', 'wrong')).rejects.toBeInstanceOf(InvalidCredentialsError);
+      await expect(login('jon', 'password')).rejects.toBeInstanceOf(AccountDisabledError);
+    });
+
+    it('upgrades a hash made with weaker parameters', async () => {
+      const jon = await rig.gh.store.findUserByUsername('jon');
+      const weak = await (await import('./passwords')).createArgon2Hasher({ memoryCost: 512, timeCost: 1, parallelism: 1 }).hash('password');
+      await rig.gh.store.updateUser(jon!.id, { passwordHash: weak }, rig.clock());
+      await login();
+      const after = await rig.gh.store.findUserByUsername('jon');
+      expect(after!.passwordHash).not.toBe(weak);
+      expect(after!.passwordHash).toContain('m=1024');
+      await expect(login()).resolves.toBeTruthy();
+    });
+  });
+
+  describe('refresh', () => {
+    it('rotates: a new pair, generation +1, idle expiry pushed out, an event recorded', async () => {
+      const first = await login();
+      rig.clock.advance(600 * SEC);
+      const second = await rig.gh.sessions.refresh(first.refreshToken, META);
+      expect(second.sessionId).toBe(first.sessionId);
+      expect(second.accessToken).not.toBe(first.accessToken);
+      expect(decodeJwt(second.accessToken).jti).not.toBe(decodeJwt(first.accessToken).jti);
+      expect((await unsealRefreshToken(rig.gh.keyring, second.refreshToken)).gen).toBe(1);
+      const session = await rig.gh.store.findSession(first.sessionId);
+      expect(session).toMatchObject({ gen: 1, rotatedAt: rig.clock(), idleExpiresAt: rig.clock() + 3600 * SEC });
+      expect((await rig.gh.store.listEvents())[0]!.type).toBe('refresh');
+      // And the new one rotates again.
+      rig.clock.advance(600 * SEC);
+      await rig.gh.sessions.refresh(second.refreshToken, META);
+      expect((await rig.gh.store.findSession(first.sessionId))!.gen).toBe(2);
+    });
+
+    it('takes name and admin from the database, not from the old token', async () => {
+      const first = await login();
+      const jon = await rig.gh.store.findUserByUsername('jon');
+      await rig.gh.store.updateUser(jon!.id, { admin: false, displayName: 'Jonathan' }, rig.clock());
+      const second = await rig.gh.sessions.refresh(first.refreshToken, META);
+      expect(decodeJwt(second.accessToken)).toMatchObject({ admin: false, name: 'Jonathan' });
+    });
+
+    it('within the grace window, the previous token gets the current generation without rotating', async () => {
+      const first = await login();
+      rig.clock.advance(100 * SEC);
+      const second = await rig.gh.sessions.refresh(first.refreshToken, META);
+      rig.clock.advance(10 * SEC); // exactly at the edge of the window
+      const again = await rig.gh.sessions.refresh(first.refreshToken, META);
+      expect((await unsealRefreshToken(rig.gh.keyring, again.refreshToken)).gen).toBe(1);
+      expect(again.accessToken).not.toBe(second.accessToken);
+      expect(await rig.gh.store.findSession(first.sessionId)).toMatchObject({ gen: 1, revokedAt: null });
+      // The current token still rotates normally afterwards.
+      await rig.gh.sessions.refresh(second.refreshToken, META);
+      expect((await rig.gh.store.findSession(first.sessionId))!.gen).toBe(2);
+    });
+
+    it('after the grace window, reuse of the previous token revokes the whole session', async () => {
+      const first = await login();
+      const second = await rig.gh.sessions.refresh(first.refreshToken, META);
+      rig.clock.advance(10 * SEC + 1);
+      const error = await grantError(rig.gh.sessions.refresh(first.refreshToken, META));
+      expect(error.reason).toBe('reuse_detected');
+      expect(await rig.gh.store.findSession(first.sessionId)).toMatchObject({ revokedReason: 'reuse_detected' });
+      expect((await rig.gh.store.listEvents())[0]).toMatchObject({ type: 'reuse_detected', detail: 'presented gen 0, current 1' });
+      // The legitimate holder's current token is dead too: both must sign in again.
+      expect((await grantError(rig.gh.sessions.refresh(second.refreshToken, META))).reason).toBe('revoked');
+    });
+
+    it('a token two generations behind is reuse even inside the grace window', async () => {
+      const first = await login();
+      const second = await rig.gh.sessions.refresh(first.refreshToken, META);
+      await rig.gh.sessions.refresh(second.refreshToken, META);
+      expect((await grantError(rig.gh.sessions.refresh(first.refreshToken, META))).reason).toBe('reuse_detected');
+    });
+
+    it('with grace 0, any second use is reuse', async () => {
+      const strict = await makeRig({ AUTH_REFRESH_GRACE: '0' });
+      try {
+        await strict.addUser('jon');
+        const first = await strict.gh.sessions.login('jon', 'password', META);
+        await strict.gh.sessions.refresh(first.refreshToken, META);
+        strict.clock.advance(1);
+        expect((await grantError(strict.gh.sessions.refresh(first.refreshToken, META))).reason).toBe('reuse_detected');
+      } finally {
+        await strict.cleanup();
+      }
+    });
+
+    it('ends after the idle lifetime without use', async () => {
+      const first = await login();
+      rig.clock.advance(3600 * SEC - 1);
+      const second = await rig.gh.sessions.refresh(first.refreshToken, META);
+      rig.clock.advance(3600 * SEC);
+      expect((await grantError(rig.gh.sessions.refresh(second.refreshToken, META))).reason).toBe('idle_expired');
+    });
+
+    it('ends at the absolute lifetime however active, and caps token lifetimes by it', async () => {
+      let pair = await login();
+      for (let i = 0; i < 95; i++) {
+        rig.clock.advance(900 * SEC);
+        pair = await rig.gh.sessions.refresh(pair.refreshToken, META);
+      }
+      // 95 × 15 min = 23h45m; the session ends at 24h.
+      expect(pair.expiresIn).toBe(900);
+      rig.clock.advance(600 * SEC);
+      pair = await rig.gh.sessions.refresh(pair.refreshToken, META);
+      expect(pair.expiresIn).toBe(300);
+      expect(pair.refreshExpiresAt).toBe((await rig.gh.store.findSession(pair.sessionId))!.absoluteExpiresAt);
+      rig.clock.advance(300 * SEC);
+      expect((await grantError(rig.gh.sessions.refresh(pair.refreshToken, META))).reason).toBe('absolute_expired');
+    });
+
+    it('refuses and revokes when the user is banned or deleted', async () => {
+      const jon = await login('jon');
+      const ada = await login('ada');
+      const users = await rig.gh.store.listUsers();
+      await rig.gh.store.updateUser(users.find((u) => u.username === 'jon')!.id, { status: 'banned' }, rig.clock());
+      await rig.gh.store.updateUser(users.find((u) => u.username === 'ada')!.id, { deletedAt: rig.clock() }, rig.clock());
+      expect((await grantError(rig.gh.sessions.refresh(jon.refreshToken, META))).reason).toBe('user_inactive');
+      expect((await grantError(rig.gh.sessions.refresh(ada.refreshToken, META))).reason).toBe('user_inactive');
+      expect(await rig.gh.store.findSession(jon.sessionId)).toMatchObject({ revokedReason: 'user_banned' });
+      expect(await rig.gh.store.findSession(ada.sessionId)).toMatchObject({ revokedReason: 'user_deleted' });
+    });
+
+    it('refuses garbage, other secrets and unknown sessions without writing anything', async () => {
+      const pair = await login();
+      const before = await rig.gh.store.listEvents();
+      expect((await grantError(rig.gh.sessions.refresh('garbage', META))).reason).toBe('malformed');
+      expect((await grantError(rig.gh.sessions.refresh(pair.accessToken, META))).reason).toBe('malformed');
+      const other = await makeRig({ AUTH_SECRET: 'z'.repeat(40) });
+      try {
+        await other.addUser('jon');
+        const foreign = await other.gh.sessions.login('jon', 'password', META);
+        expect((await grantError(rig.gh.sessions.refresh(foreign.refreshToken, META))).reason).toBe('malformed');
+      } finally {
+        await other.cleanup();
+      }
+      expect(await rig.gh.store.listEvents()).toEqual(before);
+      expect(await rig.gh.store.findSession(pair.sessionId)).toMatchObject({ gen: 0, revokedAt: null });
+    });
+
+    it('shares one rotation among concurrent refreshes of the same token (single flight)', async () => {
+      const pair = await login();
+      const results = await Promise.all(Array.from({ length: 20 }, () => rig.gh.sessions.refresh(pair.refreshToken, META)));
+      expect(new Set(results.map((r) => r.refreshToken)).size).toBe(1);
+      expect(await rig.gh.store.findSession(pair.sessionId)).toMatchObject({ gen: 1, revokedAt: null });
+      expect((await rig.gh.store.listEvents()).filter((e) => e.type === 'refresh')).toHaveLength(1);
+    });
+
+    it('two instances racing on one database: one rotates, the other lands in the grace window', async () => {
+      const pair = await login();
+      // A second service on the same store stands in for a second server instance.
+      const other = createSessionService({ ...rig.gh, store: rig.gh.store });
+      const [a, b] = await Promise.all([
+        rig.gh.sessions.refresh(pair.refreshToken, META),
+        other.refresh(pair.refreshToken, META),
+      ]);
+      expect((await unsealRefreshToken(rig.gh.keyring, a.refreshToken)).gen).toBe(1);
+      expect((await unsealRefreshToken(rig.gh.keyring, b.refreshToken)).gen).toBe(1);
+      expect(await rig.gh.store.findSession(pair.sessionId)).toMatchObject({ gen: 1, revokedAt: null });
+    });
+  });
+
+  describe('logout and access verification', () => {
+    it('revokes the session by refresh token; the refresh token then fails', async () => {
+      const pair = await login();
+      await rig.gh.sessions.logout({ refreshToken: pair.refreshToken }, META);
+      expect(await rig.gh.store.findSession(pair.sessionId)).toMatchObject({ revokedReason: 'logout' });
+      expect((await grantError(rig.gh.sessions.refresh(pair.refreshToken, META))).reason).toBe('revoked');
+      // Again: quietly nothing.
+      await expect(rig.gh.sessions.logout({ refreshToken: pair.refreshToken }, META)).resolves.toBeUndefined();
+      expect((await rig.gh.store.listEvents()).filter((e) => e.type === 'logout')).toHaveLength(1);
+    });
+
+    it('revokes by a (even just expired) access token when no refresh token is given', async () => {
+      const pair = await login();
+      rig.clock.advance(901 * SEC);
+      await rig.gh.sessions.logout({ accessToken: pair.accessToken, refreshToken: 'garbage' }, META);
+      expect(await rig.gh.store.findSession(pair.sessionId)).toMatchObject({ revokedReason: 'logout' });
+    });
+
+    it('ignores tokens it cannot read', async () => {
+      await expect(rig.gh.sessions.logout({ accessToken: 'x', refreshToken: 'y' }, META)).resolves.toBeUndefined();
+      await expect(rig.gh.sessions.logout({}, META)).resolves.toBeUndefined();
+    });
+
+    it('verifies access tokens without touching the store', async () => {
+      const pair = await login();
+      await rig.gh.store.close();
+      await expect(rig.gh.sessions.verifyAccess(pair.accessToken)).resolves.toMatchObject({ name: 'Jon Doe' });
+      rig.clock.advance(900 * SEC);
+      await expect(rig.gh.sessions.verifyAccess(pair.accessToken)).rejects.toBeInstanceOf(InvalidTokenError);
+    });
+  });
+});

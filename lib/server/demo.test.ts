@@ -1,0 +1,31 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeRig, META, type TestRig } from '../../test/helpers';
+import { seedDemoUsers } from './demo';
+
+describe('demo seeding', () => {
+  let rig: TestRig | undefined;
+  afterEach(() => rig?.cleanup());
+
+  it('creates jon (admin) and ada once on the first demo start', async () => {
+    rig = await makeRig({ AUTH_SECRET: '', AUTH_DEMO_SECRET: 'd'.repeat(40) });
+    expect(rig.gh.config.demo).toBe(true);
+    expect(await seedDemoUsers(rig.gh)).toBe(true);
+    const users = await rig.gh.store.listUsers();
+    expect(users.map((u) => [u.username, u.displayName, u.admin, u.status])).toEqual([
+      ['ada', 'Ada Lovelace', false, 'active'],
+      ['jon', 'Jon Doe', true, 'active'],
+    ]);
+    await expect(rig.gh.sessions.login('jon', 'password', META)).resolves.toBeTruthy();
+    // Deleted later: not recreated on the next start.
+    await rig.gh.store.updateUser(users[0]!.id, { deletedAt: rig.clock() }, rig.clock());
+    expect(await seedDemoUsers(rig.gh)).toBe(false);
+    expect((await rig.gh.store.listUsers()).map((u) => u.username)).toEqual(['jon']);
+  });
+
+  it('never creates demo users when AUTH_SECRET is set', async () => {
+    rig = await makeRig({ AUTH_DEMO_SECRET: 'd'.repeat(40) });
+    expect(rig.gh.config.demo).toBe(false);
+    expect(await seedDemoUsers(rig.gh)).toBe(false);
+    expect(await rig.gh.store.listUsers()).toEqual([]);
+  });
+});

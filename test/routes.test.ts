@@ -1,0 +1,339 @@
+import { SignJWT, UnsecuredJWT } from 'jose';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deriveKeyring } from '../lib/auth/keys';
+import { sealRefreshToken, unsealRefreshToken } from '../lib/auth/refresh-token';
+import { handleLogin } from '../lib/http/handlers/login';
+import { handleLogout } from '../lib/http/handlers/logout';
+import { handleAdmin, handlePrivate } from '../lib/http/handlers/protected';
+import { handleToken } from '../lib/http/handlers/token';
+import { makeRig, type TestRig } from './helpers';
+
+/**
+ * The route handlers driven with real Web Requests against a temporary SQLite database, exactly
+ * as Next.js calls them (app/api/** only adds `await getGatehouse()`).
+ */
+const ORIGIN = 'http://gatehouse.test';
+const SEC = 1000;
+
+type Body = { json?: unknown; form?: Record<string, string>; raw?: string | Uint8Array; type?: string };
+
+function post(path: string, body: Body = {}, headers: Record<string, string> = {}): Request {
+  const h = new Headers({ host: 'gatehouse.test', ...headers });
+  let payload: BodyInit | undefined;
+  if (body.json !== undefined) {
+    payload = JSON.stringify(body.json);
+    h.set('content-type', 'application/json');
+  } else if (body.form) {
+    payload = new URLSearchParams(body.form).toString();
+    h.set('content-type', 'application/x-www-form-urlencoded');
+  } else if (body.raw !== undefined) {
+    payload = body.raw as BodyInit;
+    if (body.type) h.set('content-type', body.type);
+  }
+  return new Request(`${ORIGIN}${path}`, { method: 'POST', headers: h, body: payload });
+}
+
+function get(path: string, headers: Record<string, string> = {}): Request {
+  return new Request(`${ORIGIN}${path}`, { headers: { host: 'gatehouse.test', ...headers } });
+}
+
+/** Cookie name → {value, attributes} from a response's Set-Cookie headers. */
+function setCookies(res: Response): Record<string, { value: string; attrs: string }> {
+  const out: Record<string, { value: string; attrs: string }> = {};
+  for (const line of res.headers.getSetCookie()) {
+    const [pair, ...attrs] = line.split(';');
+    const eq = pair!.indexOf('=');
+    out[pair!.slice(0, eq)] = { value: decodeURIComponent(pair!.slice(eq + 1)), attrs: attrs.join(';').trim() };
+  }
+  return out;
+}
+
+describe('route handlers', () => {
+  let rig: TestRig;
+  const A = 'gatehouse-access';
+  const R = 'gatehouse-refresh';
+
+  beforeEach(async () => {
+    rig = await makeRig({ AUTH_ACCESS_TTL: '900', AUTH_REFRESH_TTL: '86400', AUTH_REFRESH_GRACE: '10' });
+    await rig.addUser('jon', { name: 'Jon Doe', admin: true });
+    await rig.addUser('ada', { name: 'Ada Lovelace' });
+  });
+  afterEach(() => rig.cleanup());
+
+  async function loginJson(username = 'jon') {
+    const res = await handleLogin(post('/api/auth/login', { json: { username, password: 'password' } }), rig.gh);
+    expect(res.status).toBe(200);
+    return (await res.json()) as { access_token: string; refresh_token: string; token_type: string; expires_in: number };
+  }
+
+  describe('POST /api/auth/login', () => {
+    it('answers a JSON client with the token pair and sets both cookies', async () => {
+      const res = await handleLogin(post('/api/auth/login', { json: { username: 'jon', password: 'password' } }), rig.gh);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('private, no-store');
+      const body = await res.json();
+      expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in', 'refresh_token', 'token_type']);
+      expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
+      const cookies = setCookies(res);
+      expect(cookies[A]!.value).toBe(body.access_token);
+      expect(cookies[R]!.value).toBe(body.refresh_token);
+      expect(cookies[A]!.attrs).toBe('Max-Age=900; Path=/; HttpOnly; SameSite=Lax');
+      expect(cookies[R]!.attrs).toBe('Max-Age=86400; Path=/; HttpOnly; SameSite=Lax');
+    });
+
+    it('answers a form post with Accept: application/json as JSON too', async () => {
+      const res = await handleLogin(
+        post('/api/auth/login', { form: { username: 'jon', password: 'password' } }, { accept: 'application/json' }),
+        rig.gh,
+      );
+      expect(res.status).toBe(200);
+      expect((await res.json()).token_type).toBe('Bearer');
+    });
+
+    it('redirects a form post to a safe next, or /dashboard', async () => {
+      const ok = await handleLogin(post('/api/auth/login', { form: { username: 'jon', password: 'password', next: '/admin?x=1' } }), rig.gh);
+      expect(ok.status).toBe(303);
+      expect(ok.headers.get('location')).toBe('/admin?x=1');
+      expect(ok.headers.get('cache-control')).toBe('private, no-store');
+      expect(Object.keys(setCookies(ok))).toEqual([A, R]);
+      for (const next of ['//evil.example', 'https://evil.example', '/\\evil.example', '/\t/evil.example', 'javascript:alert(1)']) {
+        const res = await handleLogin(post('/api/auth/login', { form: { username: 'jon', password: 'password', next } }), rig.gh);
+        expect(res.headers.get('location'), next).toBe('/dashboard');
+      }
+    });
+
+    it('refuses wrong credentials: JSON 401, form 303 back to /login with error and next kept', async () => {
+      const json = await handleLogin(post('/api/auth/login', { json: { username: 'jon', password: 'nope' } }), rig.gh);
+      expect(json.status).toBe(401);
+      expect((await json.json()).error).toBe('invalid_credentials');
+      expect(json.headers.getSetCookie()).toEqual([]);
+      const unknown = await handleLogin(post('/api/auth/login', { json: { username: 'nobody', password: 'password' } }), rig.gh);
+      expect(unknown.status).toBe(401);
+      expect((await unknown.json()).error).toBe('invalid_credentials');
+
+      const form = await handleLogin(post('/api/auth/login', { form: { username: 'jon', password: 'nope', next: '/admin' } }), rig.gh);
+      expect(form.status).toBe(303);
+      expect(form.headers.get('location')).toBe('/login?error=invalid_credentials&next=%2Fadmin');
+      const evil = await handleLogin(post('/api/auth/login', { form: { username: 'jon', password: 'nope', next: '//evil' } }), rig.gh);
+      expect(evil.headers.get('location')).toBe('/login?error=invalid_credentials');
+    });
+
+    it('replaces the session of a client that signs in again', async () => {
+      const first = await loginJson();
+      const res = await handleLogin(
+        post('/api/auth/login', { json: { username: 'jon', password: 'password' } }, { cookie: `${R}=${first.refresh_token}` }),
+        rig.gh,
+      );
+      expect(res.status).toBe(200);
+      const { sid } = await unsealRefreshToken(rig.gh.keyring, first.refresh_token);
+      expect(await rig.gh.store.findSession(sid)).toMatchObject({ revokedReason: 'logout' });
+    });
+  });
+
+  describe('POST /api/auth/token', () => {
+    it('rotates the refresh token from the cookie', async () => {
+      const first = await loginJson();
+      const res = await handleToken(post('/api/auth/token', {}, { cookie: `${A}=${first.access_token}; ${R}=${first.refresh_token}` }), rig.gh);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('private, no-store');
+      const body = await res.json();
+      expect(body.refresh_token).not.toBe(first.refresh_token);
+      expect(setCookies(res)[R]!.value).toBe(body.refresh_token);
+    });
+
+    it('rotates the refresh token from a form or JSON field (the tutorial flow)', async () => {
+      const first = await loginJson();
+      const form = await handleToken(post('/api/auth/token', { form: { refresh_token: first.refresh_token } }), rig.gh);
+      expect(form.status).toBe(200);
+      const second = await form.json();
+      const json = await handleToken(post('/api/auth/token', { json: { grant_type: 'refresh_token', refresh_token: second.refresh_token } }), rig.gh);
+      expect(json.status).toBe(200);
+    });
+
+    it('answers 401 invalid_grant and clears both cookies for a dead token', async () => {
+      const first = await loginJson();
+      await handleToken(post('/api/auth/token', { form: { refresh_token: first.refresh_token } }), rig.gh);
+      rig.clock.advance(11 * SEC);
+      const res = await handleToken(post('/api/auth/token', { form: { refresh_token: first.refresh_token } }), rig.gh);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('cache-control')).toBe('private, no-store');
+      expect(await res.json()).toMatchObject({ error: 'invalid_grant' });
+      const cleared = setCookies(res);
+      expect(cleared[A]).toMatchObject({ value: '' });
+      expect(cleared[R]!.attrs).toContain('Max-Age=0');
+    });
+
+    it('20 concurrent refreshes of the same token all succeed; the generation advances once', async () => {
+      const first = await loginJson();
+      const { sid } = await unsealRefreshToken(rig.gh.keyring, first.refresh_token);
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          handleToken(post('/api/auth/token', {}, { cookie: `${R}=${first.refresh_token}` }), rig.gh),
+        ),
+      );
+      expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+      expect(await rig.gh.store.findSession(sid)).toMatchObject({ gen: 1, revokedAt: null });
+      // Stragglers inside the grace window are still fine, and still do not rotate.
+      rig.clock.advance(5 * SEC);
+      const late = await handleToken(post('/api/auth/token', {}, { cookie: `${R}=${first.refresh_token}` }), rig.gh);
+      expect(late.status).toBe(200);
+      expect(await rig.gh.store.findSession(sid)).toMatchObject({ gen: 1, revokedAt: null });
+    });
+  });
+
+  describe('POST /api/auth/logout', () => {
+    it('revokes the session and clears cookies: JSON 204, form 303 /', async () => {
+      const pair = await loginJson();
+      const { sid } = await unsealRefreshToken(rig.gh.keyring, pair.refresh_token);
+      const res = await handleLogout(post('/api/auth/logout', {}, { cookie: `${A}=${pair.access_token}; ${R}=${pair.refresh_token}` }), rig.gh);
+      expect(res.status).toBe(204);
+      expect(res.headers.get('cache-control')).toBe('private, no-store');
+      expect(Object.keys(setCookies(res))).toEqual([A, R]);
+      expect(await rig.gh.store.findSession(sid)).toMatchObject({ revokedReason: 'logout' });
+      const again = await handleToken(post('/api/auth/token', { form: { refresh_token: pair.refresh_token } }), rig.gh);
+      expect(again.status).toBe(401);
+
+      const second = await loginJson('ada');
+      const form = await handleLogout(post('/api/auth/logout', { form: {} }, { cookie: `${R}=${second.refresh_token}` }), rig.gh);
+      expect(form.status).toBe(303);
+      expect(form.headers.get('location')).toBe('/');
+    });
+
+    it('revokes by bearer access token for API clients', async () => {
+      const pair = await loginJson();
+      const { sid } = await unsealRefreshToken(rig.gh.keyring, pair.refresh_token);
+      const res = await handleLogout(post('/api/auth/logout', {}, { authorization: `Bearer ${pair.access_token}` }), rig.gh);
+      expect(res.status).toBe(204);
+      expect(await rig.gh.store.findSession(sid)).toMatchObject({ revokedReason: 'logout' });
+    });
+  });
+
+  describe('GET /api/private and /api/admin', () => {
+    it('welcome a bearer token or the access cookie', async () => {
+      const pair = await loginJson();
+      const bearer = await handlePrivate(get('/api/private', { authorization: `Bearer ${pair.access_token}` }), rig.gh);
+      expect(bearer.status).toBe(200);
+      expect(bearer.headers.get('cache-control')).toBe('private, no-store');
+      expect(await bearer.json()).toMatchObject({ message: 'Welcome Jon Doe!', user: { name: 'Jon Doe', admin: true } });
+      const cookie = await handlePrivate(get('/api/private', { cookie: `${A}=${pair.access_token}` }), rig.gh);
+      expect(cookie.status).toBe(200);
+    });
+
+    it('answer 401 with WWW-Authenticate when missing, invalid or expired', async () => {
+      const pair = await loginJson();
+      const cases: Record<string, string>[] = [
+        {},
+        { authorization: 'Bearer garbage' },
+        { authorization: 'Basic am9uOnBhc3N3b3Jk' },
+        { authorization: `Bearer ${pair.refresh_token}` },
+        { cookie: `${A}=${pair.access_token.slice(0, 40)}` },
+      ];
+      for (const headers of cases) {
+        const res = await handlePrivate(get('/api/private', headers), rig.gh);
+        expect(res.status, JSON.stringify(headers)).toBe(401);
+        expect(res.headers.get('www-authenticate')).toBe('Bearer realm="gatehouse", error="invalid_token"');
+        expect((await res.json()).error).toBe('invalid_token');
+      }
+      rig.clock.advance(906 * SEC);
+      const expired = await handlePrivate(get('/api/private', { authorization: `Bearer ${pair.access_token}` }), rig.gh);
+      expect(expired.status).toBe(401);
+    });
+
+    it('admin: 200 for jon, 403 forbidden for ada, 401 for nobody', async () => {
+      const jon = await loginJson('jon');
+      const ada = await loginJson('ada');
+      const ok = await handleAdmin(get('/api/admin', { authorization: `Bearer ${jon.access_token}` }), rig.gh);
+      expect(ok.status).toBe(200);
+      const no = await handleAdmin(get('/api/admin', { authorization: `Bearer ${ada.access_token}` }), rig.gh);
+      expect(no.status).toBe(403);
+      expect(await no.json()).toMatchObject({ error: 'forbidden' });
+      expect((await handleAdmin(get('/api/admin'), rig.gh)).status).toBe(401);
+    });
+  });
+
+  describe('bad input: a 4xx with a stable code, and nothing changes', () => {
+    const big = 'x'.repeat(100 * 1024);
+    const cases: [string, () => Request, number, string, { victimCookies?: boolean }?][] = [
+      ['login: missing fields', () => post('/api/auth/login', { json: {} }), 400, 'invalid_request'],
+      ['login: missing password', () => post('/api/auth/login', { json: { username: 'jon' } }), 400, 'invalid_request'],
+      ['login: non-string field', () => post('/api/auth/login', { json: { username: ['jon'], password: 'password' } }), 400, 'invalid_request'],
+      ['login: JSON array', () => post('/api/auth/login', { raw: '[1,2]', type: 'application/json' }), 400, 'invalid_request'],
+      ['login: broken JSON', () => post('/api/auth/login', { raw: '{"username":', type: 'application/json' }), 400, 'invalid_request'],
+      ['login: invalid UTF-8', () => post('/api/auth/login', { raw: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), type: 'application/json' }), 400, 'invalid_request'],
+      ['login: wrong content type', () => post('/api/auth/login', { raw: 'username=jon', type: 'text/plain' }), 415, 'unsupported_media_type'],
+      ['login: multipart', () => post('/api/auth/login', { raw: '--x', type: 'multipart/form-data; boundary=x' }), 415, 'unsupported_media_type'],
+      ['login: 100 KB body', () => post('/api/auth/login', { json: { username: 'jon', password: big } }), 413, 'payload_too_large'],
+      ['login: 100 KB, lying Content-Length', () => post('/api/auth/login', { json: { username: 'jon', password: big } }, { 'content-length': '10' }), 413, 'payload_too_large'],
+      ['login: huge username', () => post('/api/auth/login', { json: { username: 'j'.repeat(500), password: 'password' } }), 400, 'invalid_request'],
+      ['login: duplicate form field', () => post('/api/auth/login', { raw: 'username=jon&username=ada&password=password', type: 'application/x-www-form-urlencoded' }), 400, 'invalid_request'],
+      ['login: foreign Origin', () => post('/api/auth/login', { json: { username: 'jon', password: 'password' } }, { origin: 'https://evil.example' }), 403, 'cross_origin_request'],
+      ['login: Origin null', () => post('/api/auth/login', { json: { username: 'jon', password: 'password' } }, { origin: 'null' }), 403, 'cross_origin_request'],
+      ['login: cross-site fetch', () => post('/api/auth/login', { json: { username: 'jon', password: 'password' } }, { 'sec-fetch-site': 'cross-site' }), 403, 'cross_origin_request'],
+      ['token: nothing', () => post('/api/auth/token'), 400, 'invalid_request', { victimCookies: false }],
+      ['token: other grant type', () => post('/api/auth/token', { form: { grant_type: 'password', refresh_token: 'x' } }), 400, 'unsupported_grant_type'],
+      ['token: garbage', () => post('/api/auth/token', { form: { refresh_token: 'garbage' } }), 401, 'invalid_grant'],
+      ['token: 100 KB token', () => post('/api/auth/token', { form: { refresh_token: big } }), 413, 'payload_too_large'],
+      ['token: 5 KB token', () => post('/api/auth/token', { form: { refresh_token: 'Fe26.2*' + 'x'.repeat(5000) } }), 401, 'invalid_grant'],
+      ['token: wrong content type', () => post('/api/auth/token', { raw: '<xml/>', type: 'application/xml' }), 415, 'unsupported_media_type'],
+      ['logout: foreign Origin', () => post('/api/auth/logout', {}, { origin: 'https://evil.example' }), 403, 'cross_origin_request'],
+      ['logout: broken JSON', () => post('/api/auth/logout', { raw: '{', type: 'application/json' }), 400, 'invalid_request'],
+    ];
+
+    for (const [name, request, status, code, options] of cases) {
+      it(name, async () => {
+        const pair = await loginJson();
+        const { sid } = await unsealRefreshToken(rig.gh.keyring, pair.refresh_token);
+        const eventsBefore = await rig.gh.store.listEvents();
+        const handler = new URL(request().url).pathname.endsWith('login')
+          ? handleLogin
+          : new URL(request().url).pathname.endsWith('token')
+            ? handleToken
+            : handleLogout;
+        // The victim's cookies ride along, as they would on a cross-site post.
+        const req = request();
+        const withCookies = new Request(req, { headers: new Headers(req.headers) });
+        if (options?.victimCookies !== false) {
+          withCookies.headers.set('cookie', `${A}=${pair.access_token}; ${R}=${pair.refresh_token}`);
+        }
+        const res = await handler(withCookies, rig.gh);
+        expect(res.status).toBe(status);
+        expect((await res.json()).error).toBe(code);
+        expect(await rig.gh.store.findSession(sid)).toMatchObject({ gen: 0, revokedAt: null });
+        expect(await rig.gh.store.listEvents()).toEqual(eventsBefore);
+        if (code !== 'invalid_grant') expect(res.headers.getSetCookie()).toEqual([]);
+      });
+    }
+
+    it('forged tokens: alg none, another key, wrong typ are refused at /api/private', async () => {
+      const jonId = (await rig.gh.store.findUserByUsername('jon'))!.id;
+      const now = rig.clock() / SEC;
+      const claims = { sid: 's', name: 'Mallory', admin: true };
+      const base = <T extends SignJWT | UnsecuredJWT>(jwt: T): T =>
+        jwt.setIssuer('gatehouse').setAudience('gatehouse').setSubject(jonId).setJti('j').setIssuedAt(now).setExpirationTime(now + 900) as T;
+      const other = await deriveKeyring('q'.repeat(40));
+      const forged = [
+        base(new UnsecuredJWT(claims)).encode(),
+        await base(new SignJWT(claims)).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: rig.gh.keyring.current.kid }).sign(other.current.key),
+        await base(new SignJWT(claims)).setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: rig.gh.keyring.current.kid }).sign(rig.gh.keyring.current.key),
+      ];
+      for (const token of forged) {
+        const res = await handlePrivate(get('/api/private', { authorization: `Bearer ${token}` }), rig.gh);
+        expect(res.status).toBe(401);
+      }
+    });
+
+    it('a refresh token sealed for a session that does not exist is refused', async () => {
+      const token = await sealRefreshToken(rig.gh.keyring, { sid: 'nope', gen: 0, sub: 'nobody' });
+      const res = await handleToken(post('/api/auth/token', { form: { refresh_token: token } }), rig.gh);
+      expect(res.status).toBe(401);
+    });
+
+    it('a same-origin browser post is accepted', async () => {
+      const res = await handleLogin(
+        post('/api/auth/login', { json: { username: 'jon', password: 'password' } }, { origin: ORIGIN, 'sec-fetch-site': 'same-origin' }),
+        rig.gh,
+      );
+      expect(res.status).toBe(200);
+    });
+  });
+});
