@@ -165,7 +165,7 @@ function seconds(
   return value;
 }
 
-function parseDatabaseUrl(raw: string, problems: string[]): DatabaseLocation | undefined {
+export function parseDatabaseUrl(raw: string, problems: string[]): DatabaseLocation | undefined {
   if (/^postgres(ql)?:\/\//i.test(raw)) return { kind: 'postgres', url: raw };
   const match = /^(?:file:|sqlite:)(?:\/\/)?(.+)$/i.exec(raw);
   const path = match ? match[1] : raw;

@@ -9,7 +9,7 @@ export function safeNextPath(value: string | null | undefined, fallback = '/dash
   // Browsers drop tabs/newlines and treat backslashes as slashes, so "/\t/evil" becomes "//evil".
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f || c === 0x5c /* \\ */) return fallback;
+    if (c < 0x20 || c === 0x7f || c === 0x5c) return fallback; // 0x5c is the backslash
   }
   try {
     // Resolve against a placeholder origin: if the result leaves it, the path was not local.

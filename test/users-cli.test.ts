@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** The real `npm run users` script, as an operator runs it, against a throwaway database. */
+function run(args: string[], stdin: string, env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [join('node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/users.ts', ...args],
+      { env: { ...process.env, ...env } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, out: stdout, err: stderr }),
+    );
+    child.stdin!.end(stdin);
+  });
+}
+
+describe('npm run users', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
+    env = { DATABASE_URL: `file:${join(dir, 'db.sqlite')}` };
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('adds with the password from stdin, lists, bans, refuses bad input with exit 1', async () => {
+    expect(await run(['add', 'carol', '--name', 'Carol Danvers', '--admin'], 'correct horse\n', env)).toMatchObject({
+      code: 0,
+      out: 'created carol (Carol Danvers), admin\n',
+    });
+    const list = await run(['list'], '', env);
+    expect(list.out).toMatch(/^carol\s+Carol Danvers\s+admin\s+active$/m);
+    expect((await run(['ban', 'carol'], '', env)).out).toBe('banned carol; 0 session(s) revoked\n');
+    expect((await run(['list'], '', env)).out).toMatch(/banned$/m);
+    const dup = await run(['add', 'CAROL'], 'correct horse\n', env);
+    expect(dup.code).toBe(1);
+    expect(dup.err).toContain('already taken');
+    const unknown = await run(['frobnicate'], '', env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('unknown command');
+  }, 30_000);
+});
