@@ -52,12 +52,18 @@ export class PayloadTooLargeError extends AuthError {
 export class InvalidCredentialsError extends AuthError {
   override readonly code = 'invalid_credentials';
   override readonly status = 401;
+  constructor(message = 'unknown username or wrong password') {
+    super(message);
+  }
 }
 
 /** Correct password, but the account is banned. Only said after the password checked out. */
 export class AccountDisabledError extends AuthError {
   override readonly code = 'account_disabled';
   override readonly status = 403;
+  constructor(message = 'this account is disabled') {
+    super(message);
+  }
 }
 
 /**
