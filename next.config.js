@@ -31,4 +31,8 @@ module.exports = {
   poweredByHeader: false,
   // Native modules stay outside the server bundle.
   serverExternalPackages: ['better-sqlite3', 'argon2'],
+  experimental: {
+    // forbidden() renders app/forbidden.tsx with a real 403 status for non-admins at /admin.
+    authInterrupts: true,
+  },
 };

@@ -131,14 +131,17 @@ describe('route handlers', () => {
   });
 
   describe('POST /api/auth/token', () => {
-    it('rotates the refresh token from the cookie', async () => {
+    it('rotates the refresh token from the cookie, answering with cookies only', async () => {
       const first = await loginJson();
       const res = await handleToken(post('/api/auth/token', {}, { cookie: `${A}=${first.access_token}; ${R}=${first.refresh_token}` }), rig.gh);
       expect(res.status).toBe(200);
       expect(res.headers.get('cache-control')).toBe('private, no-store');
-      const body = await res.json();
-      expect(body.refresh_token).not.toBe(first.refresh_token);
-      expect(setCookies(res)[R]!.value).toBe(body.refresh_token);
+      // A page script that can only ride the httpOnly cookie must not get a readable token.
+      expect(await res.json()).toEqual({ token_type: 'Bearer', expires_in: 900 });
+      const cookies = setCookies(res);
+      expect(cookies[R]!.value).not.toBe(first.refresh_token);
+      expect(await unsealRefreshToken(rig.gh.keyring, cookies[R]!.value)).toMatchObject({ gen: 1 });
+      expect(cookies[A]!.value).not.toBe(first.access_token);
     });
 
     it('rotates the refresh token from a form or JSON field (the tutorial flow)', async () => {
@@ -328,12 +331,14 @@ describe('route handlers', () => {
       expect(res.status).toBe(401);
     });
 
-    it('a same-origin browser post is accepted', async () => {
+    it('a same-origin browser post is accepted, and gets its tokens as cookies only', async () => {
       const res = await handleLogin(
         post('/api/auth/login', { json: { username: 'jon', password: 'password' } }, { origin: ORIGIN, 'sec-fetch-site': 'same-origin' }),
         rig.gh,
       );
       expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ token_type: 'Bearer', expires_in: 900 });
+      expect(Object.keys(setCookies(res))).toEqual([A, R]);
     });
   });
 });

@@ -10,14 +10,23 @@ export function json(body: unknown, init: { status?: number; headers?: HeadersIn
   return new Response(JSON.stringify(body), { status: init.status ?? 200, headers });
 }
 
-/** OAuth 2.0 token response (RFC 6749 §5.1): the tutorial's pair plus type and lifetime. */
-export function tokenBody(pair: TokenPair) {
-  return {
-    access_token: pair.accessToken,
-    refresh_token: pair.refreshToken,
-    token_type: pair.tokenType,
-    expires_in: pair.expiresIn,
-  };
+/**
+ * OAuth 2.0 token response (RFC 6749 §5.1): the tutorial's pair plus type and lifetime.
+ * Without `includeTokens` the body omits both tokens: browsers keep them in httpOnly cookies
+ * only, so script on the page (injected script included) never holds a refresh token.
+ */
+export function tokenBody(pair: TokenPair, includeTokens: boolean) {
+  const meta = { token_type: pair.tokenType, expires_in: pair.expiresIn };
+  return includeTokens ? { access_token: pair.accessToken, refresh_token: pair.refreshToken, ...meta } : meta;
+}
+
+/**
+ * A request made by a browser. Browsers add `Sec-Fetch-Site` to every request and page script
+ * cannot remove or forge it; curl, mobile apps and the middleware send none. (Not
+ * `Sec-Fetch-Mode`: Node's own fetch sends that one.)
+ */
+export function fromBrowser(request: Request): boolean {
+  return request.headers.has('sec-fetch-site');
 }
 
 /**

@@ -5,16 +5,16 @@ import { isFormNavigation, readBody, requireField, type ParsedBody } from '../bo
 import { authCookieHeaders, NO_STORE, readAuthCookies } from '../cookies';
 import { assertSameOrigin } from '../origin';
 import { requestMeta } from '../request-meta';
-import { errorResponse, json, seeOther, tokenBody } from '../responses';
+import { errorResponse, fromBrowser, json, seeOther, tokenBody } from '../responses';
 import { safeNextPath } from '../safe-redirect';
 
 export const MAX_USERNAME_LENGTH = 128;
 
 /**
  * POST /api/auth/login — form or JSON `username`, `password`, optional `next`.
- * JSON clients (JSON body or `Accept: application/json`) get the token pair as JSON; a plain
- * form post gets a 303 to the safe `next`, or back to /login with the error on failure.
- * Both get the cookies.
+ * JSON clients (JSON body or `Accept: application/json`) get the token pair as JSON (browsers
+ * without the tokens: see tokenBody); a plain form post gets a 303 to the safe `next`, or back
+ * to /login with the error on failure. All get the cookies.
  */
 export async function handleLogin(request: Request, gh: Gatehouse): Promise<Response> {
   let body: ParsedBody;
@@ -39,7 +39,7 @@ export async function handleLogin(request: Request, gh: Gatehouse): Promise<Resp
 
     const headers = new Headers({ 'cache-control': NO_STORE });
     for (const cookie of authCookieHeaders(gh.config, pair, gh.clock())) headers.append('set-cookie', cookie);
-    if (asJson) return json(tokenBody(pair), { headers });
+    if (asJson) return json(tokenBody(pair, !fromBrowser(request)), { headers });
     return seeOther(safeNextPath(rawNext), headers);
   } catch (error) {
     if (asJson || !isAuthError(error)) return errorResponse(error);

@@ -1,0 +1,27 @@
+import type { Metadata } from 'next';
+import { redirect } from 'next/navigation';
+import { safeNextPath } from '@/lib/http/safe-redirect';
+import { getPageAuth } from '@/lib/server/session';
+import { LoginForm } from './login-form';
+
+export const metadata: Metadata = { title: 'Sign in' };
+
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+export default async function LoginPage({ searchParams }: { searchParams: SearchParams }) {
+  const params = await searchParams;
+  const next = safeNextPath(typeof params.next === 'string' ? params.next : undefined);
+  const error = typeof params.error === 'string' ? params.error : null;
+
+  // Already signed in: go on to where they were heading.
+  if ((await getPageAuth()).state === 'signed-in') redirect(next);
+
+  return (
+    <main>
+      <div className="card" style={{ maxWidth: '24rem', margin: '0 auto' }}>
+        <h1>Sign in</h1>
+        <LoginForm next={next} initialError={error} />
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,88 @@
+import { expect, test } from '@playwright/test';
+import { authCookies, loginError, sessionRow, sidOf, signIn, tokenEndpoint, usersCommand, waitForAccessExpiry } from './support/helpers';
+
+test.describe('sessions', () => {
+  test('sign-out in one tab: the other tab is signed out at its next navigation, and the session is revoked', async ({ context }) => {
+    const one = await context.newPage();
+    const two = await context.newPage();
+    await signIn(one, 'jon');
+    await expect(one).toHaveURL('/dashboard');
+    const sid = sidOf((await authCookies(context)).access!.value);
+    await two.goto('/dashboard');
+    await expect(two.getByTestId('welcome')).toBeVisible();
+
+    await one.getByRole('button', { name: 'Sign out' }).first().click();
+    await expect(one).toHaveURL('/');
+    await expect(one.getByTestId('home-status')).toContainText('You are not signed in');
+    expect(sessionRow(sid)).toMatchObject({ revoked_reason: 'logout' });
+
+    await two.goto('/dashboard');
+    await expect(two).toHaveURL('/login?next=%2Fdashboard');
+  });
+
+  test('/admin: ada sees a 403 page, jon sees the admin page', async ({ browser }) => {
+    const ada = await (await browser.newContext()).newPage();
+    await signIn(ada, 'ada');
+    await expect(ada).toHaveURL('/dashboard');
+    const denied = await ada.goto('/admin');
+    expect(denied!.status()).toBe(403);
+    await expect(ada.getByTestId('forbidden')).toContainText('403');
+    await expect(ada).toHaveURL('/admin'); // no redirect, no loop
+    await expect(ada.getByRole('link', { name: 'Admin' })).toHaveCount(0);
+
+    const jon = await (await browser.newContext()).newPage();
+    await signIn(jon, 'jon');
+    const allowed = await jon.goto('/admin');
+    expect(allowed!.status()).toBe(200);
+    await expect(jon.getByTestId('admin-title')).toHaveText('Admin');
+    await expect(jon.getByRole('cell', { name: 'Ada Lovelace' })).toBeVisible();
+  });
+
+  test('a user banned with the users command is signed out at the next refresh', async ({ page, context }) => {
+    await signIn(page, 'eve');
+    await expect(page.getByTestId('welcome')).toHaveText('Welcome, Eve Banned');
+    const sid = sidOf((await authCookies(context)).access!.value);
+
+    expect(await usersCommand('ban', 'eve')).toContain('banned eve; 1 session(s) revoked');
+    expect(sessionRow(sid)).toMatchObject({ revoked_reason: 'user_banned' });
+
+    await waitForAccessExpiry(context);
+    await page.goto('/dashboard');
+    await expect(page).toHaveURL('/login?next=%2Fdashboard');
+    await page.getByLabel('Username').fill('eve');
+    await page.getByLabel('Password').fill('e2e-password-eve');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(loginError(page)).toHaveText('This account is disabled.');
+  });
+
+  test.describe('token endpoint unreachable', () => {
+    test.afterEach(async () => tokenEndpoint('up'));
+
+    test('with the access token expired: no loop, cookies kept, and the session resumes once it is back', async ({ page, context }) => {
+      await signIn(page, 'jon');
+      await expect(page).toHaveURL('/dashboard');
+      const refresh = (await authCookies(context)).refresh!.value;
+      const sid = sidOf((await authCookies(context)).access!.value);
+
+      await tokenEndpoint('down');
+      await waitForAccessExpiry(context);
+      const documents: string[] = [];
+      page.on('request', (r) => {
+        if (r.resourceType() === 'document') documents.push(r.url());
+      });
+      const res = await page.goto('/dashboard');
+      expect(res!.status()).toBe(200);
+      expect(res!.request().redirectedFrom()).toBeNull();
+      await expect(page).toHaveURL('/dashboard');
+      await expect(page.getByTestId('session-unavailable')).toContainText('couldn’t confirm your session');
+      expect((await authCookies(context)).refresh!.value).toBe(refresh);
+      expect(documents).toHaveLength(1); // one request: no redirect, no reload loop
+
+      await tokenEndpoint('up');
+      await page.getByRole('link', { name: 'Try again' }).click();
+      await expect(page.getByTestId('welcome')).toHaveText('Welcome, Jon Doe');
+      expect((await authCookies(context)).refresh!.value).not.toBe(refresh);
+      expect(sessionRow(sid)).toMatchObject({ gen: 1, revoked_at: null });
+    });
+  });
+});

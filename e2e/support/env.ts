@@ -1,0 +1,25 @@
+import { join } from 'node:path';
+
+/**
+ * One place for the end-to-end setup shared by the server launcher (serve.ts), the Playwright
+ * config and the tests. Short lifetimes make expiry observable in seconds.
+ */
+export const ROOT = join(__dirname, '..', '..');
+export const APP_PORT = Number(process.env.E2E_PORT ?? 3217);
+/** The middleware reaches the token endpoint through this proxy, which tests can switch off. */
+export const PROXY_PORT = APP_PORT + 1;
+export const CONTROL_PORT = APP_PORT + 2;
+export const BASE_URL = `http://localhost:${APP_PORT}`;
+export const DATA_DIR = join(ROOT, '.tmp', 'e2e');
+export const DATABASE_URL = `file:${join(DATA_DIR, 'gatehouse.db')}`;
+
+export const ACCESS_TTL = 3;
+export const REFRESH_GRACE = 2;
+
+export const USERS = {
+  jon: { username: 'jon', name: 'Jon Doe', admin: true, password: 'e2e-password-jon' },
+  ada: { username: 'ada', name: 'Ada Lovelace', admin: false, password: 'e2e-password-ada' },
+  eve: { username: 'eve', name: 'Eve Banned', admin: false, password: 'e2e-password-eve' },
+} as const;
+
+export const COOKIE = { access: '__Host-gatehouse-access', refresh: '__Host-gatehouse-refresh' } as const;

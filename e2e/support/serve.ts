@@ -1,0 +1,88 @@
+/**
+ * Playwright's web server: a fresh database with the e2e users, a switchable proxy in front of
+ * the token endpoint, and `next start` (the app must already be built) in production mode:
+ * an explicit AUTH_SECRET, so Secure `__Host-` cookies and no demo users.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { systemClock } from '../../lib/auth/clock';
+import { createArgon2Hasher } from '../../lib/auth/passwords';
+import { cryptoRandom } from '../../lib/auth/random';
+import { createUserAdmin } from '../../lib/auth/users';
+import { openSqliteStore } from '../../lib/store/sqlite/store';
+import { ACCESS_TTL, APP_PORT, CONTROL_PORT, DATA_DIR, DATABASE_URL, PROXY_PORT, REFRESH_GRACE, ROOT, USERS } from './env';
+
+async function seed() {
+  rmSync(DATA_DIR, { recursive: true, force: true });
+  mkdirSync(DATA_DIR, { recursive: true });
+  const store = openSqliteStore(join(DATA_DIR, 'gatehouse.db'));
+  const admin = createUserAdmin({ store, hasher: createArgon2Hasher(), clock: systemClock, random: cryptoRandom });
+  for (const u of Object.values(USERS)) {
+    await admin.add({ username: u.username, displayName: u.name, password: u.password, admin: u.admin });
+  }
+  await store.close();
+}
+
+/** Forwards to the app while up; while down, drops every connection (ECONNRESET). */
+function startProxy() {
+  let up = true;
+  const proxy = createServer((req, res) => {
+    if (!up) {
+      req.socket.destroy();
+      return;
+    }
+    const upstream = httpRequest(
+      { host: '127.0.0.1', port: APP_PORT, path: req.url, method: req.method, headers: req.headers },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  proxy.listen(PROXY_PORT, '127.0.0.1');
+  const control = createServer((req, res) => {
+    if (req.method === 'POST' && (req.url === '/up' || req.url === '/down')) up = req.url === '/up';
+    res.end(up ? 'up' : 'down');
+  });
+  control.listen(CONTROL_PORT, '127.0.0.1');
+  return () => {
+    proxy.close();
+    control.close();
+  };
+}
+
+async function main() {
+  await seed();
+  const stopProxy = startProxy();
+  const next = spawn(process.execPath, [join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-p', String(APP_PORT)], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      AUTH_SECRET: randomBytes(32).toString('base64url'),
+      DATABASE_URL,
+      AUTH_ACCESS_TTL: String(ACCESS_TTL),
+      AUTH_REFRESH_TTL: '600',
+      AUTH_REFRESH_GRACE: String(REFRESH_GRACE),
+      AUTH_INTERNAL_URL: `http://127.0.0.1:${PROXY_PORT}`,
+    },
+  });
+  const stop = () => {
+    stopProxy();
+    next.kill('SIGTERM');
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  next.on('exit', (code) => process.exit(code ?? 0));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,69 @@
+/**
+ * The middleware's call to the token endpoint. Edge-safe. The URL comes from configuration
+ * (AUTH_INTERNAL_URL), never from the request's Host or X-Forwarded-Host, which a client could
+ * point at itself to collect refresh tokens.
+ */
+export type RefreshOutcome =
+  | {
+      readonly kind: 'ok';
+      readonly accessToken: string;
+      readonly refreshToken: string;
+      readonly expiresIn: number;
+      /** The endpoint's own Set-Cookie lines, passed on verbatim: one source of cookie attributes. */
+      readonly setCookies: readonly string[];
+    }
+  /** The endpoint said no: the session is over. */
+  | { readonly kind: 'invalid_grant'; readonly setCookies: readonly string[] }
+  /** We could not find out: endpoint down, slow, or answering nonsense. Keep the cookies. */
+  | { readonly kind: 'unavailable'; readonly detail: string };
+
+export const REFRESH_TIMEOUT_MS = 5000;
+
+export async function requestRefresh(
+  internalUrl: string,
+  refreshToken: string,
+  options: { fetch?: typeof fetch; timeoutMs?: number; userAgent?: string | null } = {},
+): Promise<RefreshOutcome> {
+  const doFetch = options.fetch ?? fetch;
+  let response: Response;
+  try {
+    response = await doFetch(`${internalUrl}/api/auth/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        ...(options.userAgent ? { 'user-agent': options.userAgent } : {}),
+      },
+      body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+      signal: AbortSignal.timeout(options.timeoutMs ?? REFRESH_TIMEOUT_MS),
+      cache: 'no-store',
+      redirect: 'manual',
+    });
+  } catch (error) {
+    return { kind: 'unavailable', detail: error instanceof Error ? error.name : 'fetch failed' };
+  }
+
+  let body: Record<string, unknown> = {};
+  try {
+    body = (await response.json()) as Record<string, unknown>;
+  } catch {
+    // fall through with an empty body
+  }
+  const setCookies = response.headers.getSetCookie();
+  if (response.status === 401 && body.error === 'invalid_grant') return { kind: 'invalid_grant', setCookies };
+  if (
+    response.status === 200 &&
+    typeof body.access_token === 'string' &&
+    typeof body.refresh_token === 'string' &&
+    typeof body.expires_in === 'number'
+  ) {
+    return {
+      kind: 'ok',
+      accessToken: body.access_token,
+      refreshToken: body.refresh_token,
+      expiresIn: body.expires_in,
+      setCookies,
+    };
+  }
+  return { kind: 'unavailable', detail: `token endpoint answered ${response.status}` };
+}

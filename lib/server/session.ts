@@ -1,0 +1,52 @@
+import 'server-only';
+import { cookies, headers } from 'next/headers';
+import { forbidden, redirect } from 'next/navigation';
+import type { AccessClaims } from '../auth/access-token';
+import { SERVER_CLOCK_TOLERANCE } from '../auth/gatehouse';
+import { AUTH_STATE_HEADER, AUTH_UNAVAILABLE } from '../edge/paths';
+import { getGatehouse } from './runtime';
+
+/**
+ * Server-side checks for pages and server components. Middleware is not the only gate: it can
+ * be bypassed (CVE-2025-29927) and layouts do not re-run on client navigation, so every
+ * protected page verifies the token itself. `cookies()` already holds the token the middleware
+ * refreshed for this very request.
+ */
+export type PageAuth =
+  | { readonly state: 'signed-in'; readonly user: AccessClaims }
+  | { readonly state: 'signed-out' }
+  /** The middleware could not reach the token endpoint: the session may well be fine. */
+  | { readonly state: 'unavailable' };
+
+export async function getPageAuth(): Promise<PageAuth> {
+  const gh = await getGatehouse();
+  const token = (await cookies()).get(gh.config.cookieNames.access)?.value;
+  if (token) {
+    try {
+      return { state: 'signed-in', user: await gh.sessions.verifyAccess(token, { clockTolerance: SERVER_CLOCK_TOLERANCE }) };
+    } catch {
+      // fall through: not signed in by this cookie
+    }
+  }
+  if ((await headers()).get(AUTH_STATE_HEADER) === AUTH_UNAVAILABLE) return { state: 'unavailable' };
+  return { state: 'signed-out' };
+}
+
+/**
+ * The signed-in user, or a redirect to /login?next=`path`. Returns `null` when the session
+ * could not be checked (token endpoint unavailable): render a "try again" state, not a login
+ * redirect that would throw a healthy session away.
+ */
+export async function requireUser(path: string): Promise<AccessClaims | null> {
+  const auth = await getPageAuth();
+  if (auth.state === 'signed-in') return auth.user;
+  if (auth.state === 'unavailable') return null;
+  redirect(`/login?${new URLSearchParams({ next: path })}`);
+}
+
+/** As requireUser, and a 403 page (real 403 status) for signed-in users who are not admins. */
+export async function requireAdmin(path: string): Promise<AccessClaims | null> {
+  const user = await requireUser(path);
+  if (user && !user.admin) forbidden();
+  return user;
+}
