@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { getPageAuth } from '@/lib/server/session';
+import { NavLink } from './components/nav-link';
 import { SignOutButton } from './components/sign-out-button';
 import './globals.css';
 
@@ -20,9 +21,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             Gatehouse
           </Link>
           <nav aria-label="Main">
-            <Link href="/">Home</Link>
-            <Link href="/dashboard">Dashboard</Link>
-            {user?.admin ? <Link href="/admin">Admin</Link> : null}
+            <NavLink href="/">Home</NavLink>
+            <NavLink href="/dashboard">Dashboard</NavLink>
+            {user?.admin ? <NavLink href="/admin">Admin</NavLink> : null}
           </nav>
           <div className="who">
             {user ? (
