@@ -325,6 +325,20 @@ describe('route handlers', () => {
       }
     });
 
+    it('an access token offered as a refresh token, and the reverse, are refused and change nothing', async () => {
+      const pair = await loginJson();
+      const { sid } = await unsealRefreshToken(rig.gh.keyring, pair.refresh_token);
+      const asRefresh = await handleToken(post('/api/auth/token', { form: { refresh_token: pair.access_token } }), rig.gh);
+      expect(asRefresh.status).toBe(401);
+      expect((await asRefresh.json()).error).toBe('invalid_grant');
+      const asCookie = await handleToken(post('/api/auth/token', {}, { cookie: `${R}=${pair.access_token}` }), rig.gh);
+      expect(asCookie.status).toBe(401);
+      const asAccess = await handlePrivate(get('/api/private', { cookie: `${A}=${pair.refresh_token}` }), rig.gh);
+      expect(asAccess.status).toBe(401);
+      expect((await asAccess.json()).error).toBe('invalid_token');
+      expect(await rig.gh.store.findSession(sid)).toMatchObject({ gen: 0, revokedAt: null });
+    });
+
     it('a refresh token sealed for a session that does not exist is refused', async () => {
       const token = await sealRefreshToken(rig.gh.keyring, { sid: 'nope', gen: 0, sub: 'nobody' });
       const res = await handleToken(post('/api/auth/token', { form: { refresh_token: token } }), rig.gh);

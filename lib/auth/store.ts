@@ -131,6 +131,7 @@ export interface Store {
 
   /** Sets a key only if it has never been set; true when this call set it. */
   setMetaOnce(key: string, value: string, now: number): Promise<boolean>;
+  getMeta(key: string): Promise<string | null>;
 
   close(): Promise<void>;
 }

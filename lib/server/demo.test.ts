@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeRig, META, type TestRig } from '../../test/helpers';
-import { seedDemoUsers } from './demo';
+import { demoLeftoverWarning, seedDemoUsers } from './demo';
 
 describe('demo seeding', () => {
   let rig: TestRig | undefined;
@@ -27,5 +27,20 @@ describe('demo seeding', () => {
     expect(rig.gh.config.demo).toBe(false);
     expect(await seedDemoUsers(rig.gh)).toBe(false);
     expect(await rig.gh.store.listUsers()).toEqual([]);
+  });
+
+  it('warns when a production start finds demo accounts that still have the demo password', async () => {
+    const demo = await makeRig({ AUTH_SECRET: '', AUTH_DEMO_SECRET: 'd'.repeat(40) });
+    try {
+      await seedDemoUsers(demo.gh);
+      const prod = await makeRig({}, demo.gh.store);
+      expect(await demoLeftoverWarning(prod.gh)).toContain('demo account(s) jon, ada still have the demo password');
+      const ada = await prod.gh.store.findUserByUsername('ada');
+      await prod.gh.store.updateUser(ada!.id, { passwordHash: await prod.gh.hasher.hash('something else') }, prod.clock());
+      expect(await demoLeftoverWarning(prod.gh)).toContain('demo account(s) jon still');
+      expect(await demoLeftoverWarning(demo.gh)).toBeNull();
+    } finally {
+      await demo.cleanup();
+    }
   });
 });

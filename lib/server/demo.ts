@@ -30,6 +30,24 @@ export async function seedDemoUsers(gh: Gatehouse): Promise<boolean> {
   return true;
 }
 
+/**
+ * A production start (AUTH_SECRET set) on a database that the demo once seeded: the demo
+ * accounts, with their published password, may still be there. Say so loudly.
+ */
+export async function demoLeftoverWarning(gh: Gatehouse): Promise<string | null> {
+  if (gh.config.demo || (await gh.store.getMeta('demo_seeded')) === null) return null;
+  const left: string[] = [];
+  for (const { username } of DEMO_USERS) {
+    const user = await gh.store.findUserByUsername(username);
+    if (user && (await gh.hasher.verify(user.passwordHash, DEMO_PASSWORD))) left.push(username);
+  }
+  if (left.length === 0) return null;
+  return (
+    `[gatehouse] WARNING: demo account(s) ${left.join(', ')} still have the demo password "${DEMO_PASSWORD}". ` +
+    `Delete them (npm run users -- delete ${left[0]}) or change the password before going live.`
+  );
+}
+
 export function demoBanner(): string {
   const line = '─'.repeat(72);
   return [

@@ -2,7 +2,7 @@ import 'server-only';
 import { parseConfig } from '../auth/config';
 import { createGatehouse, type Gatehouse } from '../auth/gatehouse';
 import { openStore } from '../store/open';
-import { demoBanner, seedDemoUsers } from './demo';
+import { demoBanner, demoLeftoverWarning, seedDemoUsers } from './demo';
 
 /**
  * The process-wide Gatehouse, built once from process.env. Kept on globalThis because Next.js
@@ -27,6 +27,9 @@ async function start(): Promise<Gatehouse> {
   if (config.demo) {
     await seedDemoUsers(gh);
     console.log(demoBanner());
+  } else {
+    const warning = await demoLeftoverWarning(gh);
+    if (warning) console.warn(warning);
   }
   return gh;
 }

@@ -134,8 +134,10 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
     });
 
     it('sets a meta key only once', async () => {
+      expect(await store.getMeta('k')).toBeNull();
       expect(await store.setMetaOnce('k', 'v', T)).toBe(true);
       expect(await store.setMetaOnce('k', 'w', T)).toBe(false);
+      expect(await store.getMeta('k')).toBe('v');
     });
   });
 }

@@ -61,6 +61,7 @@ export function openSqliteStore(path: string): Store {
     events: db.prepare('SELECT * FROM auth_events ORDER BY id DESC LIMIT ?'),
     userEvents: db.prepare('SELECT * FROM auth_events WHERE user_id = ? ORDER BY id DESC LIMIT ?'),
     setMeta: db.prepare('INSERT INTO meta (key, value, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING'),
+    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
   };
 
   return {
@@ -147,6 +148,9 @@ export function openSqliteStore(path: string): Store {
 
     async setMetaOnce(key, value, now) {
       return q.setMeta.run(key, value, now).changes === 1;
+    },
+    async getMeta(key) {
+      return (q.getMeta.get(key) as { value: string } | undefined)?.value ?? null;
     },
 
     async close() {
