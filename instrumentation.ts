@@ -5,6 +5,8 @@
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
+  // `next build` runs this too: never open a database or seed demo users at build time.
+  if (process.env.NEXT_PHASE === 'phase-production-build') return;
   const { getGatehouse } = await import('./lib/server/runtime');
   await getGatehouse();
 }

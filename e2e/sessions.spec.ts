@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { BASE_URL } from './support/env';
 import { authCookies, loginError, sessionRow, sidOf, signIn, tokenEndpoint, usersCommand, waitForAccessExpiry } from './support/helpers';
 
 test.describe('sessions', () => {
@@ -36,6 +37,28 @@ test.describe('sessions', () => {
     expect(allowed!.status()).toBe(200);
     await expect(jon.getByTestId('admin-title')).toHaveText('Admin');
     await expect(jon.getByRole('cell', { name: 'Ada Lovelace' })).toBeVisible();
+  });
+
+  test('/admin confirms against the database: lost rights and a session ended elsewhere count at once, without a loop', async ({ page, context, playwright }) => {
+    await signIn(page, 'jon', '/login?next=%2Fadmin');
+    await expect(page.getByTestId('admin-title')).toBeVisible();
+    try {
+      await usersCommand('unset-admin', 'jon');
+      expect((await page.reload())!.status()).toBe(403); // the access token still says admin
+    } finally {
+      await usersCommand('set-admin', 'jon');
+    }
+    expect((await page.reload())!.status()).toBe(200);
+
+    // The session is ended from elsewhere (an API client holding the refresh token).
+    const { refresh } = await authCookies(context);
+    const api = await playwright.request.newContext({ baseURL: BASE_URL });
+    const res = await api.post('/api/auth/logout', { form: { refresh_token: refresh!.value }, headers: { accept: 'application/json' } });
+    expect(res.status()).toBe(204);
+    await api.dispose();
+    await page.goto('/admin');
+    await expect(page).toHaveURL('/login?next=%2Fadmin');
+    await expect(page.getByLabel('Username')).toBeVisible();
   });
 
   test('a user banned with the users command is signed out at the next refresh', async ({ page, context }) => {

@@ -44,7 +44,7 @@ test.describe('sign-in', () => {
     await expect(page.getByTestId('admin-title')).toBeVisible();
   });
 
-  for (const next of ['//evil.example', 'https://evil.example', '/\\evil.example']) {
+  for (const next of ['//evil.example', 'https://evil.example', '/\\evil.example', '/.//evil.example']) {
     test(`an unsafe next (${next}) lands on /dashboard`, async ({ page }) => {
       await signIn(page, 'ada', `/login?next=${encodeURIComponent(next)}`);
       await expect(page).toHaveURL('/dashboard');

@@ -96,7 +96,7 @@ describe('route handlers', () => {
       expect(ok.headers.get('location')).toBe('/admin?x=1');
       expect(ok.headers.get('cache-control')).toBe('private, no-store');
       expect(Object.keys(setCookies(ok))).toEqual([A, R]);
-      for (const next of ['//evil.example', 'https://evil.example', '/\\evil.example', '/\t/evil.example', 'javascript:alert(1)']) {
+      for (const next of ['//evil.example', 'https://evil.example', '/\\evil.example', '/\t/evil.example', 'javascript:alert(1)', '/.//evil.example', '/%2e%2e//evil.example']) {
         const res = await handleLogin(post('/api/auth/login', { form: { username: 'jon', password: 'password', next } }), rig.gh);
         expect(res.headers.get('location'), next).toBe('/dashboard');
       }
@@ -252,6 +252,22 @@ describe('route handlers', () => {
       expect(await no.json()).toMatchObject({ error: 'forbidden' });
       expect((await handleAdmin(get('/api/admin'), rig.gh)).status).toBe(401);
     });
+
+    it('admin: confirmed against the database, so sign-out and lost rights count at once', async () => {
+      const jon = await loginJson('jon');
+      const bearer = { authorization: `Bearer ${jon.access_token}` };
+      const jonId = (await rig.gh.store.findUserByUsername('jon'))!.id;
+      await rig.gh.store.updateUser(jonId, { admin: false }, rig.clock());
+      expect((await handleAdmin(get('/api/admin', bearer), rig.gh)).status).toBe(403);
+      await rig.gh.store.updateUser(jonId, { admin: true }, rig.clock());
+      expect((await handleAdmin(get('/api/admin', bearer), rig.gh)).status).toBe(200);
+      await handleLogout(post('/api/auth/logout', {}, bearer), rig.gh);
+      const after = await handleAdmin(get('/api/admin', bearer), rig.gh);
+      expect(after.status).toBe(401);
+      expect(await after.json()).toMatchObject({ error: 'invalid_token' });
+      // /api/private trusts the token until it expires (no I/O): the documented trade.
+      expect((await handlePrivate(get('/api/private', bearer), rig.gh)).status).toBe(200);
+    });
   });
 
   describe('bad input: a 4xx with a stable code, and nothing changes', () => {
@@ -343,6 +359,16 @@ describe('route handlers', () => {
       const token = await sealRefreshToken(rig.gh.keyring, { sid: 'nope', gen: 0, sub: 'nobody' });
       const res = await handleToken(post('/api/auth/token', { form: { refresh_token: token } }), rig.gh);
       expect(res.status).toBe(401);
+    });
+
+    it('fields named like Object.prototype members are ordinary fields', async () => {
+      const form = await handleLogin(
+        post('/api/auth/login', { raw: 'constructor=1&__proto__=x&username=jon&password=password', type: 'application/x-www-form-urlencoded' }, { accept: 'application/json' }),
+        rig.gh,
+      );
+      expect(form.status).toBe(200);
+      const json = await handleLogin(post('/api/auth/login', { raw: '{"__proto__":"x","constructor":"y","username":"jon","password":"password"}', type: 'application/json' }), rig.gh);
+      expect(json.status).toBe(200);
     });
 
     it('a same-origin browser post is accepted, and gets its tokens as cookies only', async () => {

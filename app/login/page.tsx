@@ -13,8 +13,9 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
   const next = safeNextPath(typeof params.next === 'string' ? params.next : undefined);
   const error = typeof params.error === 'string' ? params.error : null;
 
-  // Already signed in: go on to where they were heading.
-  if ((await getPageAuth()).state === 'signed-in') redirect(next);
+  // Already signed in: go on to where they were heading. Confirmed against the database, so a
+  // session that /admin refused (ended elsewhere) gets the form here, not a redirect loop.
+  if ((await getPageAuth({ confirm: true })).state === 'signed-in') redirect(next);
 
   return (
     <main>

@@ -92,7 +92,7 @@ export class InvalidGrantError extends AuthError {
   }
 }
 
-export type InvalidTokenReason = 'missing' | 'malformed' | 'expired' | 'claims';
+export type InvalidTokenReason = 'missing' | 'malformed' | 'expired' | 'claims' | 'revoked';
 
 /** The access token is missing, malformed, forged, of the wrong type or expired (RFC 6750). */
 export class InvalidTokenError extends AuthError {

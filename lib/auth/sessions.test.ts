@@ -201,17 +201,72 @@ describe('sessions service', () => {
       expect((await rig.gh.store.listEvents()).filter((e) => e.type === 'refresh')).toHaveLength(1);
     });
 
-    it('two instances racing on one database: one rotates, the other lands in the grace window', async () => {
+    it('two instances racing on one database: one rotation wins, the loser lands in the grace window', async () => {
       const pair = await login();
-      // A second service on the same store stands in for a second server instance.
-      const other = createSessionService({ ...rig.gh, store: rig.gh.store });
-      const [a, b] = await Promise.all([
-        rig.gh.sessions.refresh(pair.refreshToken, META),
-        other.refresh(pair.refreshToken, META),
-      ]);
+      // Both instances read the session before either writes: hold each read until both have
+      // arrived, then let them race to the conditional write.
+      let arrived = 0;
+      let release!: () => void;
+      const bothRead = new Promise<void>((r) => (release = r));
+      const rotations: boolean[] = [];
+      const racing = {
+        ...rig.gh.store,
+        async findSession(id: string) {
+          const row = await rig.gh.store.findSession(id);
+          if (++arrived === 2) release();
+          if (arrived <= 2) await bothRead;
+          return row;
+        },
+        async rotateSession(...args: Parameters<typeof rig.gh.store.rotateSession>) {
+          const won = await rig.gh.store.rotateSession(...args);
+          rotations.push(won);
+          return won;
+        },
+      };
+      // Two services (two server instances) on one database; single flight cannot help here.
+      const one = createSessionService({ ...rig.gh, store: racing });
+      const two = createSessionService({ ...rig.gh, store: racing });
+      const [a, b] = await Promise.all([one.refresh(pair.refreshToken, META), two.refresh(pair.refreshToken, META)]);
+      expect(rotations.sort()).toEqual([false, true]);
       expect((await unsealRefreshToken(rig.gh.keyring, a.refreshToken)).gen).toBe(1);
       expect((await unsealRefreshToken(rig.gh.keyring, b.refreshToken)).gen).toBe(1);
       expect(await rig.gh.store.findSession(pair.sessionId)).toMatchObject({ gen: 1, revokedAt: null });
+    });
+
+    it('a client whose rotation response was lost recovers if it retries within the grace window', async () => {
+      // The endpoint rotated (gen 1) but the answer never reached the client (timeout, aborted
+      // navigation): it still holds gen 0. Inside the grace window that is indistinguishable
+      // from concurrent use and works; after it, it is indistinguishable from theft (see README).
+      const pair = await login();
+      await rig.gh.sessions.refresh(pair.refreshToken, META); // response "lost"
+      rig.clock.advance(9 * SEC);
+      const retry = await rig.gh.sessions.refresh(pair.refreshToken, META);
+      expect((await unsealRefreshToken(rig.gh.keyring, retry.refreshToken)).gen).toBe(1);
+      await expect(rig.gh.sessions.refresh(retry.refreshToken, META)).resolves.toBeTruthy();
+    });
+  });
+
+  describe('confirm (admin surfaces)', () => {
+    it('passes a live session and returns the user as the database has it now', async () => {
+      const pair = await login();
+      const claims = await rig.gh.sessions.verifyAccess(pair.accessToken);
+      expect(await rig.gh.sessions.confirm(claims)).toMatchObject({ name: 'Jon Doe', admin: true });
+      const jon = await rig.gh.store.findUserByUsername('jon');
+      await rig.gh.store.updateUser(jon!.id, { admin: false }, rig.clock());
+      expect(await rig.gh.sessions.confirm(claims)).toMatchObject({ admin: false });
+    });
+
+    it('refuses at once, before the access token expires, once the session is revoked or the user banned', async () => {
+      const a = await login();
+      const b = await login();
+      const claimsA = await rig.gh.sessions.verifyAccess(a.accessToken);
+      const claimsB = await rig.gh.sessions.verifyAccess(b.accessToken);
+      await rig.gh.sessions.logout({ refreshToken: a.refreshToken }, META);
+      await expect(rig.gh.sessions.confirm(claimsA)).rejects.toMatchObject({ code: 'invalid_token', reason: 'revoked' });
+      await expect(rig.gh.sessions.confirm(claimsB)).resolves.toBeTruthy();
+      const jon = await rig.gh.store.findUserByUsername('jon');
+      await rig.gh.store.updateUser(jon!.id, { status: 'banned' }, rig.clock());
+      await expect(rig.gh.sessions.confirm(claimsB)).rejects.toMatchObject({ reason: 'revoked' });
     });
   });
 

@@ -5,6 +5,7 @@ import {
   AccountDisabledError,
   InvalidCredentialsError,
   InvalidGrantError,
+  InvalidTokenError,
   type InvalidGrantReason,
 } from './errors';
 import type { Keyring } from './keys';
@@ -61,6 +62,12 @@ export interface SessionService {
   logout(tokens: { refreshToken?: string | null; accessToken?: string | null }, meta: RequestMeta): Promise<void>;
   /** Pure token check, no I/O. */
   verifyAccess(token: string | null | undefined, options?: { clockTolerance?: number }): Promise<AccessClaims>;
+  /**
+   * For sensitive surfaces (admin): checks a verified token's session and user in the
+   * database, so revocation, bans and lost admin rights count at once rather than at the next
+   * refresh. Returns the user as the database has it now.
+   */
+  confirm(claims: AccessClaims): Promise<PublicUser>;
 }
 
 export function toPublicUser(user: User): PublicUser {
@@ -236,10 +243,23 @@ export function createSessionService(deps: SessionDeps): SessionService {
     }
   }
 
+  async function confirm(claims: AccessClaims): Promise<PublicUser> {
+    const session = await store.findSession(claims.sid);
+    if (!session || session.userId !== claims.sub || session.revokedAt !== null || clock() >= session.absoluteExpiresAt) {
+      throw new InvalidTokenError('revoked', 'the session has ended');
+    }
+    const user = await store.findUserById(claims.sub);
+    if (!user || user.deletedAt !== null || user.status !== 'active') {
+      throw new InvalidTokenError('revoked', 'the account is disabled');
+    }
+    return toPublicUser(user);
+  }
+
   return {
     login,
     refresh,
     logout,
+    confirm,
     verifyAccess: (token, options) =>
       verifyAccessToken(token, keyring, policy, { now: clock(), clockTolerance: options?.clockTolerance }),
   };

@@ -65,7 +65,8 @@ function parseJson(text: string): Record<string, string> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidRequestError('body must be a JSON object');
   }
-  const fields: Record<string, string> = {};
+  // No prototype: a field named "__proto__" or "constructor" is just a field.
+  const fields: Record<string, string> = Object.create(null);
   for (const [key, field] of Object.entries(value)) {
     if (field === null || field === undefined) continue;
     if (typeof field !== 'string') throw new InvalidRequestError(`"${key.slice(0, 40)}" must be a string`);
@@ -75,7 +76,7 @@ function parseJson(text: string): Record<string, string> {
 }
 
 function parseForm(text: string): Record<string, string> {
-  const fields: Record<string, string> = {};
+  const fields: Record<string, string> = Object.create(null);
   for (const [key, value] of new URLSearchParams(text)) {
     if (key in fields) throw new InvalidRequestError(`"${key.slice(0, 40)}" is given more than once`);
     fields[key] = value;

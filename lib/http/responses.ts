@@ -21,12 +21,12 @@ export function tokenBody(pair: TokenPair, includeTokens: boolean) {
 }
 
 /**
- * A request made by a browser. Browsers add `Sec-Fetch-Site` to every request and page script
- * cannot remove or forge it; curl, mobile apps and the middleware send none. (Not
- * `Sec-Fetch-Mode`: Node's own fetch sends that one.)
+ * A request made by a browser. Browsers add `Sec-Fetch-Site` to requests to secure origins
+ * (and localhost), and `Origin` to every POST; page script can remove neither. curl, mobile
+ * apps and the middleware send neither. (Not `Sec-Fetch-Mode`: Node's own fetch sends it.)
  */
 export function fromBrowser(request: Request): boolean {
-  return request.headers.has('sec-fetch-site');
+  return request.headers.has('sec-fetch-site') || request.headers.has('origin');
 }
 
 /**

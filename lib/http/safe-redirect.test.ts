@@ -24,6 +24,12 @@ describe('safeNextPath', () => {
     ['data:text/html,x'],
     [' /dashboard'],
     ['/' + 'a'.repeat(3000)],
+    ['/.//evil.example'],
+    ['/..//evil.example'],
+    ['/%2e//evil.example'],
+    ['/%2E%2E//evil.example'],
+    ['/a/..//evil.example'],
+    ['/a/b/../../..//evil.example'],
   ])('falls back for %j', (value) => {
     expect(safeNextPath(value)).toBe('/dashboard');
   });

@@ -16,7 +16,11 @@ export function safeNextPath(value: string | null | undefined, fallback = '/dash
     const base = 'http://gatehouse.invalid';
     const url = new URL(value, base);
     if (url.origin !== base) return fallback;
-    return url.pathname + url.search + url.hash;
+    const path = url.pathname + url.search + url.hash;
+    // Dot segments can collapse into a scheme-relative path: "/.//evil" resolves to "//evil",
+    // which a browser reads as another host. Check what we would actually send.
+    if (path.startsWith('//') || path.startsWith('/\\')) return fallback;
+    return path;
   } catch {
     return fallback;
   }

@@ -18,12 +18,19 @@ export type PageAuth =
   /** The middleware could not reach the token endpoint: the session may well be fine. */
   | { readonly state: 'unavailable' };
 
-export async function getPageAuth(): Promise<PageAuth> {
+/**
+ * Who is signed in, from the access token alone (no I/O) — or, with `confirm`, also checked
+ * against the database, so a session ended elsewhere counts at once.
+ */
+export async function getPageAuth(options: { confirm?: boolean } = {}): Promise<PageAuth> {
   const gh = await getGatehouse();
   const token = (await cookies()).get(gh.config.cookieNames.access)?.value;
   if (token) {
     try {
-      return { state: 'signed-in', user: await gh.sessions.verifyAccess(token, { clockTolerance: SERVER_CLOCK_TOLERANCE }) };
+      const claims = await gh.sessions.verifyAccess(token, { clockTolerance: SERVER_CLOCK_TOLERANCE });
+      if (!options.confirm) return { state: 'signed-in', user: claims };
+      const user = await gh.sessions.confirm(claims);
+      return { state: 'signed-in', user: { ...claims, name: user.name, admin: user.admin } };
     } catch {
       // fall through: not signed in by this cookie
     }
@@ -37,16 +44,19 @@ export async function getPageAuth(): Promise<PageAuth> {
  * could not be checked (token endpoint unavailable): render a "try again" state, not a login
  * redirect that would throw a healthy session away.
  */
-export async function requireUser(path: string): Promise<AccessClaims | null> {
-  const auth = await getPageAuth();
+export async function requireUser(path: string, options: { confirm?: boolean } = {}): Promise<AccessClaims | null> {
+  const auth = await getPageAuth(options);
   if (auth.state === 'signed-in') return auth.user;
   if (auth.state === 'unavailable') return null;
   redirect(`/login?${new URLSearchParams({ next: path })}`);
 }
 
-/** As requireUser, and a 403 page (real 403 status) for signed-in users who are not admins. */
+/**
+ * As requireUser, confirmed against the database (admin rights and the session as they are
+ * now), and a 403 page (real 403 status) for signed-in users who are not admins.
+ */
 export async function requireAdmin(path: string): Promise<AccessClaims | null> {
-  const user = await requireUser(path);
+  const user = await requireUser(path, { confirm: true });
   if (user && !user.admin) forbidden();
   return user;
 }

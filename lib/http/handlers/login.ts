@@ -44,7 +44,8 @@ export async function handleLogin(request: Request, gh: Gatehouse): Promise<Resp
   } catch (error) {
     if (asJson || !isAuthError(error)) return errorResponse(error);
     const query = new URLSearchParams({ error: error.code });
-    if (rawNext && safeNextPath(rawNext, '') !== '') query.set('next', rawNext);
+    const next = safeNextPath(rawNext, '');
+    if (next) query.set('next', next);
     return seeOther(`/login?${query}`);
   }
 }

@@ -28,12 +28,18 @@ export async function handlePrivate(request: Request, gh: Gatehouse): Promise<Re
   }
 }
 
-/** GET /api/admin — the tutorial's /admin: admins only; other signed-in users get 403. */
+/**
+ * GET /api/admin — the tutorial's /admin: admins only; other signed-in users get 403.
+ * Admin surfaces also confirm the session and the user in the database, so a sign-out, a ban
+ * or lost admin rights count at once here, not at the next refresh.
+ */
 export async function handleAdmin(request: Request, gh: Gatehouse): Promise<Response> {
   try {
     const claims = await authenticate(request, gh);
     if (!claims.admin) throw new ForbiddenError('admin rights required');
-    return json({ message: `Welcome to the admin area, ${claims.name}!`, user: userOf(claims) });
+    const user = await gh.sessions.confirm(claims);
+    if (!user.admin) throw new ForbiddenError('admin rights required');
+    return json({ message: `Welcome to the admin area, ${user.name}!`, user: userOf(claims) });
   } catch (error) {
     return errorResponse(error);
   }
