@@ -21,6 +21,11 @@ export function assertSameOrigin(request: Request): void {
   }
 }
 
+/**
+ * Host, not scheme: behind a TLS-terminating proxy the app sees http:// while the browser's
+ * Origin says https://. A cross-site attacker controls neither the Host the browser sends
+ * nor the Origin it writes, so the host alone decides.
+ */
 function sameHost(origin: string, request: Request): boolean {
   let originHost: string;
   try {
