@@ -30,7 +30,7 @@ module.exports = {
   reactStrictMode: true,
   poweredByHeader: false,
   // Native modules stay outside the server bundle.
-  serverExternalPackages: ['better-sqlite3', 'argon2'],
+  serverExternalPackages: ['better-sqlite3', 'argon2', 'pg'],
   experimental: {
     // forbidden() renders app/forbidden.tsx with a real 403 status for non-admins at /admin.
     authInterrupts: true,

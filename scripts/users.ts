@@ -35,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
   const problems: string[] = [];
   const location = parseDatabaseUrl(process.env.DATABASE_URL?.trim() || DEFAULTS.databaseUrl, problems);
   if (!location) throw new ConfigError(problems);
-  const store = openStore(location);
+  const store = await openStore(location);
   const admin = createUserAdmin({ store, hasher: createArgon2Hasher(), clock: systemClock, random: cryptoRandom });
   const { positional, flags } = parseArgs(rest);
   const username = positional[0];

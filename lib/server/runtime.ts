@@ -23,7 +23,7 @@ export function getGatehouse(): Promise<Gatehouse> {
 
 async function start(): Promise<Gatehouse> {
   const config = parseConfig(process.env);
-  const gh = await createGatehouse({ config, store: openStore(config.database) });
+  const gh = await createGatehouse({ config, store: await openStore(config.database) });
   if (config.demo) {
     await seedDemoUsers(gh);
     console.log(demoBanner());

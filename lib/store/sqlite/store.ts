@@ -7,12 +7,10 @@ import {
   type AuthEvent,
   type NewSession,
   type NewUser,
-  type RevokeReason,
-  type Session,
   type Store,
-  type User,
   type UserPatch,
 } from '../../auth/store';
+import { toEvent, toSession, toUser, type EventRow, type SessionRow, type UserRow } from '../rows';
 import { migrations } from './migrations';
 
 /**
@@ -188,82 +186,4 @@ function isUniqueViolation(error: unknown): boolean {
     'code' in error &&
     (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
   );
-}
-
-interface UserRow {
-  id: string;
-  username: string;
-  display_name: string;
-  password_hash: string;
-  admin: number;
-  status: 'active' | 'banned';
-  created_at: number;
-  updated_at: number;
-  deleted_at: number | null;
-}
-
-interface SessionRow {
-  id: string;
-  user_id: string;
-  gen: number;
-  created_at: number;
-  rotated_at: number;
-  idle_expires_at: number;
-  absolute_expires_at: number;
-  revoked_at: number | null;
-  revoked_reason: RevokeReason | null;
-  user_agent: string | null;
-  ip: string | null;
-}
-
-interface EventRow {
-  at: number;
-  type: AuthEvent['type'];
-  user_id: string | null;
-  session_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  detail: string | null;
-}
-
-function toUser(r: UserRow): User {
-  return {
-    id: r.id,
-    username: r.username,
-    displayName: r.display_name,
-    passwordHash: r.password_hash,
-    admin: r.admin === 1,
-    status: r.status,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    deletedAt: r.deleted_at,
-  };
-}
-
-function toSession(r: SessionRow): Session {
-  return {
-    id: r.id,
-    userId: r.user_id,
-    gen: r.gen,
-    createdAt: r.created_at,
-    rotatedAt: r.rotated_at,
-    idleExpiresAt: r.idle_expires_at,
-    absoluteExpiresAt: r.absolute_expires_at,
-    revokedAt: r.revoked_at,
-    revokedReason: r.revoked_reason,
-    userAgent: r.user_agent,
-    ip: r.ip,
-  };
-}
-
-function toEvent(r: EventRow): AuthEvent {
-  return {
-    at: r.at,
-    type: r.type,
-    userId: r.user_id,
-    sessionId: r.session_id,
-    ip: r.ip,
-    userAgent: r.user_agent,
-    detail: r.detail,
-  };
 }
