@@ -54,3 +54,10 @@ export function clearAuthCookieHeaders(config: AuthConfig): string[] {
  * session to the next visitor; every auth response says so explicitly.
  */
 export const NO_STORE = 'private, no-store';
+
+/** Response headers carrying these Set-Cookie lines, marked uncacheable as every such response must be. */
+export function cookieHeaders(lines: readonly string[]): Headers {
+  const headers = new Headers({ 'cache-control': NO_STORE });
+  for (const line of lines) headers.append('set-cookie', line);
+  return headers;
+}

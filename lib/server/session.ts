@@ -1,5 +1,6 @@
 import 'server-only';
 import { cookies, headers } from 'next/headers';
+import { cache } from 'react';
 import { forbidden, redirect } from 'next/navigation';
 import type { AccessClaims } from '../auth/access-token';
 import { SERVER_CLOCK_TOLERANCE } from '../auth/gatehouse';
@@ -20,15 +21,20 @@ export type PageAuth =
 
 /**
  * Who is signed in, from the access token alone (no I/O) — or, with `confirm`, also checked
- * against the database, so a session ended elsewhere counts at once.
+ * against the database, so a session ended elsewhere counts at once. Memoised per request
+ * (React `cache`): the layout and the page share one verification.
  */
-export async function getPageAuth(options: { confirm?: boolean } = {}): Promise<PageAuth> {
+export function getPageAuth(options: { confirm?: boolean } = {}): Promise<PageAuth> {
+  return pageAuth(options.confirm === true);
+}
+
+const pageAuth = cache(async (confirm: boolean): Promise<PageAuth> => {
   const gh = await getGatehouse();
   const token = (await cookies()).get(gh.config.cookieNames.access)?.value;
   if (token) {
     try {
       const claims = await gh.sessions.verifyAccess(token, { clockTolerance: SERVER_CLOCK_TOLERANCE });
-      if (!options.confirm) return { state: 'signed-in', user: claims };
+      if (!confirm) return { state: 'signed-in', user: claims };
       const user = await gh.sessions.confirm(claims);
       return { state: 'signed-in', user: { ...claims, name: user.name, admin: user.admin } };
     } catch {
@@ -37,7 +43,7 @@ export async function getPageAuth(options: { confirm?: boolean } = {}): Promise<
   }
   if ((await headers()).get(AUTH_STATE_HEADER) === AUTH_UNAVAILABLE) return { state: 'unavailable' };
   return { state: 'signed-out' };
-}
+});
 
 /**
  * The signed-in user, or a redirect to /login?next=`path`. Returns `null` when the session

@@ -2,7 +2,7 @@ import { isAuthError } from '../../auth/errors';
 import type { Gatehouse } from '../../auth/gatehouse';
 import { MAX_PASSWORD_LENGTH } from '../../auth/passwords';
 import { isFormNavigation, readBody, requireField, type ParsedBody } from '../body';
-import { authCookieHeaders, NO_STORE, readAuthCookies } from '../cookies';
+import { authCookieHeaders, cookieHeaders, readAuthCookies } from '../cookies';
 import { assertSameOrigin } from '../origin';
 import { requestMeta } from '../request-meta';
 import { errorResponse, fromBrowser, json, seeOther, tokenBody } from '../responses';
@@ -37,8 +37,7 @@ export async function handleLogin(request: Request, gh: Gatehouse): Promise<Resp
     const previous = readAuthCookies(request, gh.config).refresh;
     if (previous) await gh.sessions.logout({ refreshToken: previous }, meta);
 
-    const headers = new Headers({ 'cache-control': NO_STORE });
-    for (const cookie of authCookieHeaders(gh.config, pair, gh.clock())) headers.append('set-cookie', cookie);
+    const headers = cookieHeaders(authCookieHeaders(gh.config, pair, gh.clock()));
     if (asJson) return json(tokenBody(pair, !fromBrowser(request)), { headers });
     return seeOther(safeNextPath(rawNext), headers);
   } catch (error) {

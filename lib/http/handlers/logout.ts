@@ -1,6 +1,6 @@
 import type { Gatehouse } from '../../auth/gatehouse';
 import { isFormNavigation, readBody } from '../body';
-import { clearAuthCookieHeaders, readAuthCookies } from '../cookies';
+import { clearAuthCookieHeaders, cookieHeaders, readAuthCookies } from '../cookies';
 import { assertSameOrigin } from '../origin';
 import { bearerToken, requestMeta } from '../request-meta';
 import { errorResponse, seeOther } from '../responses';
@@ -22,12 +22,8 @@ export async function handleLogout(request: Request, gh: Gatehouse): Promise<Res
       },
       requestMeta(request),
     );
-    const headers = new Headers();
-    for (const cookie of clearAuthCookieHeaders(gh.config)) headers.append('set-cookie', cookie);
-    if (isFormNavigation(request)) {
-      return seeOther('/', headers);
-    }
-    headers.set('cache-control', 'private, no-store');
+    const headers = cookieHeaders(clearAuthCookieHeaders(gh.config));
+    if (isFormNavigation(request)) return seeOther('/', headers);
     return new Response(null, { status: 204, headers });
   } catch (error) {
     return errorResponse(error);

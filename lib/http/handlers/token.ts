@@ -1,7 +1,7 @@
 import { hasCode, InvalidRequestError, UnsupportedGrantTypeError } from '../../auth/errors';
 import type { Gatehouse } from '../../auth/gatehouse';
 import { readBody } from '../body';
-import { authCookieHeaders, clearAuthCookieHeaders, NO_STORE, readAuthCookies } from '../cookies';
+import { authCookieHeaders, clearAuthCookieHeaders, cookieHeaders, readAuthCookies } from '../cookies';
 import { assertSameOrigin } from '../origin';
 import { requestMeta } from '../request-meta';
 import { errorResponse, fromBrowser, json, tokenBody } from '../responses';
@@ -9,8 +9,8 @@ import { errorResponse, fromBrowser, json, tokenBody } from '../responses';
 /**
  * POST /api/auth/token — the tutorial's /token. The refresh token comes from the form/JSON
  * field `refresh_token` or, failing that, the refresh cookie. Success rotates it and answers
- * with a new pair (cookies, and JSON for API clients); any refusal is `401 invalid_grant` with both cookies
- * cleared, whatever the reason, so a thief learns nothing from the answer.
+ * with a new pair (cookies, and JSON for API clients); any refusal is `401 invalid_grant` with
+ * both cookies cleared, whatever the reason, so a thief learns nothing from the answer.
  */
 export async function handleToken(request: Request, gh: Gatehouse): Promise<Response> {
   try {
@@ -24,16 +24,14 @@ export async function handleToken(request: Request, gh: Gatehouse): Promise<Resp
     if (!token) throw new InvalidRequestError('"refresh_token" is required (field or cookie)');
 
     const pair = await gh.sessions.refresh(token, requestMeta(request));
-    const headers = new Headers({ 'cache-control': NO_STORE });
-    for (const cookie of authCookieHeaders(gh.config, pair, gh.clock())) headers.append('set-cookie', cookie);
+    const headers = cookieHeaders(authCookieHeaders(gh.config, pair, gh.clock()));
     // Tokens go back in the body only to a non-browser client that sent its refresh token in the
     // body. A cookie-based caller gets cookies: otherwise any script on the page could trade
     // the httpOnly refresh cookie for a readable refresh token with one fetch.
     return json(tokenBody(pair, fromField && !fromBrowser(request)), { headers });
   } catch (error) {
     if (!hasCode(error, 'invalid_grant')) return errorResponse(error);
-    const headers = new Headers();
-    for (const cookie of clearAuthCookieHeaders(gh.config)) headers.append('set-cookie', cookie);
+    const headers = cookieHeaders(clearAuthCookieHeaders(gh.config));
     return json(
       { error: error.code, error_description: 'the refresh token is invalid, expired or revoked' },
       { status: 401, headers },
