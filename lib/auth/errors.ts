@@ -132,6 +132,40 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Too many failed attempts for this account, address or device: refused before any password
+ * is hashed. `retryAfter` (seconds) becomes the Retry-After header.
+ */
+export class TooManyAttemptsError extends AuthError {
+  override readonly code = 'too_many_attempts';
+  override readonly status = 429;
+  readonly retryAfter: number;
+  constructor(retryAfter: number, message = 'too many attempts; try again later') {
+    super(message);
+    this.retryAfter = Math.max(1, Math.ceil(retryAfter));
+  }
+}
+
+/**
+ * Every password-hashing slot and the short queue behind them are taken: answered 503 with
+ * Retry-After instead of letting a flood take the memory and CPU from signed-in users.
+ */
+export class ServerBusyError extends AuthError {
+  override readonly code = 'server_busy';
+  override readonly status = 503;
+  readonly retryAfter: number;
+  constructor(retryAfter = 1, message = 'the server is busy; try again shortly') {
+    super(message);
+    this.retryAfter = Math.max(1, Math.ceil(retryAfter));
+  }
+}
+
+/** A password that the policy refuses (too short, too long, the username, a common one). */
+export class WeakPasswordError extends AuthError {
+  override readonly code = 'weak_password';
+  override readonly status = 400;
+}
+
 /** The token endpoint only knows `grant_type=refresh_token` (or none). */
 export class UnsupportedGrantTypeError extends AuthError {
   override readonly code = 'unsupported_grant_type';

@@ -24,6 +24,13 @@ export interface Keyring {
    * not from its position, so dropping an old secret never renumbers the others.
    */
   readonly unsealPasswords: Readonly<Record<string, string>>;
+  /**
+   * HMAC keys of the current secret for one purpose each: `account` turns usernames into
+   * keyed hashes (limiter keys, audit entries for unknown names), `device` signs device
+   * cookies, `internal` authenticates what the middleware tells the server (client address,
+   * auth state). A secret rotation resets them, which costs nothing but a few counters.
+   */
+  readonly macs: { readonly account: CryptoKey; readonly device: CryptoKey; readonly internal: CryptoKey };
 }
 
 const encoder = new TextEncoder();
@@ -66,19 +73,43 @@ async function deriveSealPassword(secret: string): Promise<[id: string, password
   return [id, base64url(password)];
 }
 
+async function deriveMacKey(secret: string, purpose: string): Promise<CryptoKey> {
+  const raw = await hkdf(secret, `mac/${purpose}`, 32);
+  return crypto.subtle.importKey('raw', raw as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+}
+
 /** Builds the keyring for a secret and the previous secrets still accepted (newest first). */
 export async function deriveKeyring(secret: string, previous: readonly string[] = []): Promise<Keyring> {
   const secrets = [secret, ...previous];
-  const [signing, seals] = await Promise.all([
+  const [signing, seals, account, device, internal] = await Promise.all([
     Promise.all(secrets.map(deriveSigningKey)),
     Promise.all(secrets.map(deriveSealPassword)),
+    deriveMacKey(secret, 'account'),
+    deriveMacKey(secret, 'device'),
+    deriveMacKey(secret, 'internal'),
   ]);
   return {
     current: signing[0]!,
     verification: new Map(signing.map((k) => [k.kid, k.key])),
     sealPassword: Object.fromEntries([seals[0]!]),
     unsealPasswords: Object.fromEntries(seals),
+    macs: { account, device, internal },
   };
+}
+
+/** HMAC-SHA256 of `data`, base64url; `bytes` truncates (16 bytes = 128 bits is plenty for keys). */
+export async function mac(key: CryptoKey, data: string, bytes = 32): Promise<string> {
+  const sig = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(data)));
+  return base64url(sig.subarray(0, bytes));
+}
+
+/** Constant-time check of a MAC made by `mac` (Web Crypto's verify compares in constant time). */
+export async function macMatches(key: CryptoKey, data: string, candidate: string, bytes = 32): Promise<boolean> {
+  const expected = await mac(key, data, bytes);
+  if (candidate.length !== expected.length) return false;
+  let diff = 0;
+  for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ candidate.charCodeAt(i);
+  return diff === 0;
 }
 
 const cache = new Map<string, Promise<Keyring>>();

@@ -16,3 +16,12 @@ export function isProtectedPath(pathname: string): boolean {
 export const AUTH_STATE_HEADER = 'x-gatehouse-auth';
 /** The refresh could not be done (token endpoint down or slow); the session may be fine. */
 export const AUTH_UNAVAILABLE = 'unavailable';
+
+/**
+ * Request header carrying the original client's address from the middleware's refresh call to
+ * the token endpoint (signed, see internal-header.ts). Without it every refresh would be
+ * recorded, and throttled, as coming from the middleware's own 127.0.0.1.
+ */
+export const CLIENT_ADDRESS_HEADER = 'x-gatehouse-client';
+/** Every inbound header with this prefix is stripped by the server before Next.js sees it. */
+export const INTERNAL_HEADER_PREFIX = 'x-gatehouse-';

@@ -1,5 +1,6 @@
-import { parse, serialize, type SerializeOptions } from 'cookie';
+import { serialize, type SerializeOptions } from 'cookie';
 import type { AuthConfig } from '../auth/config';
+import { readAuthCookieHeader } from '../edge/cookie-jar';
 
 /**
  * The two auth cookies, written and cleared the same way everywhere (route handlers and
@@ -19,9 +20,10 @@ export interface IssuedCookies {
   readonly refreshExpiresAt: number;
 }
 
+/** The auth cookies as every reader sees them: a name sent twice counts as absent (cookie-jar.ts). */
 export function readAuthCookies(request: Request, config: AuthConfig): CookieTokens {
-  const jar = parse(request.headers.get('cookie') ?? '');
-  return { access: jar[config.cookieNames.access], refresh: jar[config.cookieNames.refresh] };
+  const { access, refresh } = readAuthCookieHeader(request.headers.get('cookie'), config.cookieNames);
+  return { access, refresh };
 }
 
 function baseOptions(config: AuthConfig): SerializeOptions {

@@ -1,12 +1,21 @@
+import type { Keyring } from '../auth/keys';
 import type { RequestMeta } from '../auth/sessions';
+import { verifyInternal } from '../edge/internal-header';
+import { CLIENT_ADDRESS_HEADER } from '../edge/paths';
 
 /**
- * Where a request came from, for the audit trail and the session list. Informational only:
- * forwarded headers are whatever the client or proxy says, so nothing is ever decided on them.
+ * Where a request came from, for the sign-in limits, the audit trail and the session list.
+ *
+ * The address is the one Gatehouse's server (server.ts) wrote into X-Forwarded-For from the
+ * socket — or from a chain vouched for by AUTH_TRUSTED_PROXIES — after discarding whatever the
+ * client sent. The one exception is the middleware's own refresh call, which arrives from
+ * 127.0.0.1 and carries the original client's address signed with a key only the middleware
+ * and the server hold.
  */
-export function requestMeta(request: Request): RequestMeta {
+export async function requestMeta(request: Request, keyring: Keyring, now: number): Promise<RequestMeta> {
+  const relayed = await verifyInternal(keyring.macs.internal, CLIENT_ADDRESS_HEADER, request.headers.get(CLIENT_ADDRESS_HEADER), now);
   const forwarded = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
-  const ip = request.headers.get('x-real-ip')?.trim() || forwarded || null;
+  const ip = relayed || forwarded || null;
   const userAgent = request.headers.get('user-agent');
   return { ip: ip ? ip.slice(0, 64) : null, userAgent: userAgent ? userAgent.slice(0, 256) : null };
 }

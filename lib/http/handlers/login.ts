@@ -30,7 +30,7 @@ export async function handleLogin(request: Request, gh: Gatehouse): Promise<Resp
   try {
     const username = requireField(body.fields, 'username', MAX_USERNAME_LENGTH);
     const password = requireField(body.fields, 'password', MAX_PASSWORD_LENGTH);
-    const meta = requestMeta(request);
+    const meta = await requestMeta(request, gh.keyring, gh.clock());
     const pair = await gh.sessions.login(username, password, meta);
 
     // Signing in over an existing session replaces it rather than leaving it alive unseen.

@@ -20,7 +20,7 @@ export async function handleLogout(request: Request, gh: Gatehouse): Promise<Res
         refreshToken: fields.refresh_token || cookies.refresh,
         accessToken: bearerToken(request) || cookies.access,
       },
-      requestMeta(request),
+      await requestMeta(request, gh.keyring, gh.clock()),
     );
     const headers = cookieHeaders(clearAuthCookieHeaders(gh.config));
     if (isFormNavigation(request)) return seeOther('/', headers);

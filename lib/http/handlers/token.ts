@@ -23,7 +23,7 @@ export async function handleToken(request: Request, gh: Gatehouse): Promise<Resp
     const token = fields.refresh_token || readAuthCookies(request, gh.config).refresh;
     if (!token) throw new InvalidRequestError('"refresh_token" is required (field or cookie)');
 
-    const pair = await gh.sessions.refresh(token, requestMeta(request));
+    const pair = await gh.sessions.refresh(token, await requestMeta(request, gh.keyring, gh.clock()));
     const headers = cookieHeaders(authCookieHeaders(gh.config, pair, gh.clock()));
     // Tokens go back in the body only to a non-browser client that sent its refresh token in the
     // body. A cookie-based caller gets cookies: otherwise any script on the page could trade

@@ -1,0 +1,30 @@
+import { mac, macMatches } from '../auth/keys';
+
+/**
+ * Values the middleware hands to the server in request headers (the client's address on its
+ * refresh call, "the token endpoint was unavailable" on a page request) are signed with a key
+ * derived from AUTH_SECRET, so a client that sends the same header gains nothing, on any path,
+ * whether or not the middleware ran for it. Format: `<value>;<issued ms>;<mac>`. Edge-safe.
+ */
+export const MAX_INTERNAL_AGE_MS = 60_000;
+
+export async function signInternal(key: CryptoKey, purpose: string, value: string, now: number): Promise<string> {
+  return `${value};${now};${await mac(key, `${purpose}\n${value}\n${now}`, 16)}`;
+}
+
+/** The value if the header was signed by us for this purpose within the last minute, else null. */
+export async function verifyInternal(
+  key: CryptoKey,
+  purpose: string,
+  header: string | null | undefined,
+  now: number,
+): Promise<string | null> {
+  if (!header || header.length > 300) return null;
+  const parts = header.split(';');
+  if (parts.length !== 3) return null;
+  const [value, issued, sig] = parts as [string, string, string];
+  if (!/^\d{1,15}$/.test(issued)) return null;
+  const age = now - Number(issued);
+  if (age < -5_000 || age > MAX_INTERNAL_AGE_MS) return null;
+  return (await macMatches(key, `${purpose}\n${value}\n${issued}`, sig, 16)) ? value : null;
+}
