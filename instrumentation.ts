@@ -1,12 +1,21 @@
 /**
  * Runs once when the server starts: validates configuration (one error listing every problem),
- * applies migrations, seeds the demo and prints its banner, so a bad setup fails at start and
- * not on the first sign-in.
+ * applies migrations, seeds the demo or refuses a production start that still has the demo's
+ * accounts. A bad setup ends the process with a non-zero status before it serves a request —
+ * also under a bare `next start`, which skips server.ts.
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
   // `next build` runs this too: never open a database or seed demo users at build time.
   if (process.env.NEXT_PHASE === 'phase-production-build') return;
-  const { getGatehouse } = await import('./lib/server/runtime');
-  await getGatehouse();
+  const [{ getGatehouse }, { startupFailureMessage }] = await Promise.all([
+    import('./lib/server/runtime'),
+    import('./lib/server/startup'),
+  ]);
+  try {
+    await getGatehouse();
+  } catch (error) {
+    console.error(startupFailureMessage(error));
+    process.exit(1);
+  }
 }

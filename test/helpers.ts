@@ -9,7 +9,9 @@ import { randomId } from '../lib/auth/random';
 import type { Store, User } from '../lib/auth/store';
 import { openSqliteStore } from '../lib/store/sqlite/store';
 
-export const TEST_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
+/** Random-looking, as a real AUTH_SECRET must be (config refuses patterned secrets). */
+export const TEST_SECRET = 'Vq3x9LkP2mZr8TnW5yHc7JdB4fGs6AeQ';
+export const OTHER_SECRET = 'Hn4rT8wLq2ZxK9vPc5MjB7yGd3FsA6eU';
 
 /** Real argon2id, with parameters cheap enough for a test suite. */
 export const cheapHasher = () => createArgon2Hasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });

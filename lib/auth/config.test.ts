@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, parseConfig } from './config';
+import { DEFAULTS, parseConfig, redactUrl, secretWeakness } from './config';
 import { ConfigError } from './errors';
 
-const SECRET = 'x'.repeat(32);
+const SECRET = 'Vq3x9LkP2mZr8TnW5yHc7JdB4fGs6AeQ';
+const SECRET2 = 'Hn4rT8wLq2ZxK9vPc5MjB7yGd3FsA6eU';
+const SECRET3 = 'b7Kp2Qx9Lm4Zt8Wr3Nc6Vy5Hd1Jf0Gs2Ae7Tq';
 
 describe('parseConfig', () => {
   it('applies the documented defaults', () => {
@@ -26,7 +28,7 @@ describe('parseConfig', () => {
   it('reads every variable', () => {
     const c = parseConfig({
       AUTH_SECRET: SECRET,
-      AUTH_SECRET_PREVIOUS: `${'y'.repeat(32)}, ${'z'.repeat(40)}`,
+      AUTH_SECRET_PREVIOUS: `${SECRET2}, ${SECRET3}`,
       DATABASE_URL: 'file:/tmp/x.db',
       AUTH_ACCESS_TTL: '60',
       AUTH_REFRESH_TTL: '3600',
@@ -38,7 +40,7 @@ describe('parseConfig', () => {
       AUTH_COOKIE_SECURE: 'true',
     });
     expect(c).toMatchObject({
-      previousSecrets: ['y'.repeat(32), 'z'.repeat(40)],
+      previousSecrets: [SECRET2, SECRET3],
       database: { kind: 'sqlite', path: '/tmp/x.db' },
       accessTtl: 60,
       refreshTtl: 3600,
@@ -55,11 +57,77 @@ describe('parseConfig', () => {
     expect(parseConfig({ AUTH_SECRET: SECRET, PORT: '4123' }).internalUrl).toBe('http://127.0.0.1:4123');
   });
 
-  it('is the demo only without AUTH_SECRET, using the generated demo secret', () => {
-    const demo = parseConfig({ AUTH_DEMO_SECRET: SECRET, NODE_ENV: 'production' });
-    expect(demo).toMatchObject({ demo: true, secret: SECRET, cookieSecure: false });
-    const prod = parseConfig({ AUTH_SECRET: SECRET, AUTH_DEMO_SECRET: 'd'.repeat(32), NODE_ENV: 'production' });
-    expect(prod).toMatchObject({ demo: false, secret: SECRET, cookieSecure: true });
+  it('is the demo only under AUTH_DEMO=1 without AUTH_SECRET, using the generated demo secret', () => {
+    const demo = parseConfig({ AUTH_DEMO: '1', AUTH_DEMO_SECRET: SECRET, NODE_ENV: 'production' });
+    expect(demo).toMatchObject({ demo: true, secret: SECRET, cookieSecure: false, publicUrl: 'http://localhost:3000' });
+    const prod = parseConfig({ AUTH_SECRET: SECRET, AUTH_DEMO: '1', AUTH_DEMO_SECRET: SECRET2, NODE_ENV: 'production' });
+    expect(prod).toMatchObject({ demo: false, secret: SECRET, cookieSecure: true, publicUrl: null });
+  });
+
+  it('fails closed: no AUTH_SECRET and no AUTH_DEMO=1 is an error, even with a demo secret lying around', () => {
+    for (const env of [{}, { AUTH_DEMO_SECRET: SECRET }, { AUTH_DEMO: '0', AUTH_DEMO_SECRET: SECRET }, { NODE_ENV: 'production' }]) {
+      expect(() => parseConfig(env)).toThrow(/AUTH_SECRET is not set\. Generate one with `openssl rand -base64 32`/);
+    }
+    expect(() => parseConfig({ AUTH_DEMO: 'yes', AUTH_DEMO_SECRET: SECRET })).toThrow(/AUTH_DEMO must be "1" or "0"/);
+  });
+
+  it.each([
+    ['one repeated character', 'x'.repeat(40), /only 1 different character/],
+    ['a short pattern repeated', 'abcd1234'.repeat(5), /repeats "abcd/],
+    ['a word padded', 'password' + '!'.repeat(30), /common words, runs or repeats/],
+    ['a word and a counting run', 'gatehouse-secret-0123456789abcdefghijkl', /common words, runs or repeats/],
+    ['a keyboard walk', 'qwertyuiopasdfghjklzxcvbnm123456', /common words, runs or repeats/],
+  ])('refuses a low-entropy AUTH_SECRET: %s', (_label, secret, message) => {
+    const words = new Set(['password', 'gatehouse', 'secret', 'qwerty', 'asdfgh', 'zxcvbnm', 'qwertyuiop', 'asdfghjkl']);
+    expect(() => parseConfig({ AUTH_SECRET: secret }, { secretWords: words })).toThrow(message);
+  });
+
+  it('accepts secrets from openssl rand, base64 or hex', () => {
+    for (let i = 0; i < 50; i++) {
+      const bytes = crypto.getRandomValues(new Uint8Array(32));
+      const b64 = btoa(String.fromCharCode(...bytes));
+      const hex = [...bytes.subarray(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
+      expect(secretWeakness(b64), b64).toBeNull();
+      expect(secretWeakness(hex), hex).toBeNull();
+    }
+  });
+
+  it('reads the public URL, trusted proxies, session cap and throttle settings', () => {
+    const c = parseConfig({
+      AUTH_SECRET: SECRET,
+      AUTH_PUBLIC_URL: 'https://auth.example.com/ignored',
+      AUTH_TRUSTED_PROXIES: '10.0.0.0/8, ::1',
+      AUTH_MAX_SESSIONS: '3',
+      AUTH_THROTTLE_ACCOUNT: '4',
+      AUTH_THROTTLE_BLOCK_MIN: '30',
+      AUTH_HASH_CONCURRENCY: '2',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    });
+    expect(c).toMatchObject({
+      publicUrl: 'https://auth.example.com',
+      trustedProxies: { kind: 'list', ranges: ['10.0.0.0/8', '::1'] },
+      maxSessions: 3,
+      throttle: { account: 4, pair: 5, address: 30, blockMin: 30, blockMax: 3600 },
+      hashConcurrency: 2,
+      redisUrl: 'redis://127.0.0.1:6379',
+    });
+    expect(parseConfig({ AUTH_SECRET: SECRET, AUTH_TRUSTED_PROXIES: '2' }).trustedProxies).toEqual({ kind: 'hops', count: 2 });
+    expect(() => parseConfig({ AUTH_SECRET: SECRET, AUTH_TRUSTED_PROXIES: '10.0.0.0/99,evil' })).toThrow(/AUTH_TRUSTED_PROXIES/);
+    expect(() => parseConfig({ AUTH_SECRET: SECRET, AUTH_PUBLIC_URL: 'javascript:alert(1)' })).toThrow(/AUTH_PUBLIC_URL/);
+  });
+
+  it('never echoes credentials from a mistyped DATABASE_URL or REDIS_URL', () => {
+    let message = '';
+    try {
+      parseConfig({ AUTH_SECRET: SECRET, DATABASE_URL: 'mysql://admin:hunter2-db@db.internal/app', REDIS_URL: 'http://u:hunter2-redis@r' });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('DATABASE_URL');
+    expect(message).toContain('REDIS_URL');
+    expect(message).toContain('mysql://***@db.internal/app');
+    expect(message).not.toMatch(/hunter2/);
+    expect(redactUrl('postgres://gate:s3cret@db:5432/x')).toBe('postgres://***@db:5432/x');
   });
 
   it('lists every problem in one error', () => {

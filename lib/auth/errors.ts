@@ -57,15 +57,6 @@ export class InvalidCredentialsError extends AuthError {
   }
 }
 
-/** Correct password, but the account is banned. Only said after the password checked out. */
-export class AccountDisabledError extends AuthError {
-  override readonly code = 'account_disabled';
-  override readonly status = 403;
-  constructor(message = 'this account is disabled') {
-    super(message);
-  }
-}
-
 /**
  * Why a refresh token was refused. Never sent to clients (they only see `invalid_grant`);
  * recorded in the audit trail and useful in tests.

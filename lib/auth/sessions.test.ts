@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeRig, META, type TestRig } from '../../test/helpers';
-import { AccountDisabledError, InvalidCredentialsError, InvalidGrantError, InvalidTokenError } from './errors';
+import { makeRig, META, OTHER_SECRET, type TestRig } from '../../test/helpers';
+import { InvalidCredentialsError, InvalidGrantError, InvalidTokenError } from './errors';
 import { createSessionService } from './sessions';
 import { unsealRefreshToken } from './refresh-token';
 
@@ -44,16 +44,59 @@ describe('sessions service', () => {
       await expect(login('nobody', 'password')).rejects.toBeInstanceOf(InvalidCredentialsError);
       const events = await rig.gh.store.listEvents();
       expect(events.map((e) => [e.type, e.detail])).toEqual([
-        ['login_failed', 'unknown user nobody'],
+        ['login_failed', expect.stringMatching(/^unknown username #[\w-]{16}$/)],
         ['login_failed', 'wrong password'],
       ]);
     });
 
-    it('refuses a banned user only after the password checked out', async () => {
+    it('never stores a username that matches no account, only its keyed hash (the same for the same name)', async () => {
+      // People type their password into the username field.
+      await expect(login('hunter2-typed-as-name', 'x')).rejects.toBeInstanceOf(InvalidCredentialsError);
+      await expect(login('HUNTER2-typed-as-name', 'x')).rejects.toBeInstanceOf(InvalidCredentialsError);
+      const [a, b] = await rig.gh.store.listEvents();
+      expect(JSON.stringify([a, b])).not.toMatch(/hunter2/i);
+      expect(a!.detail).toBe(b!.detail);
+    });
+
+    it('answers a banned account with the right password exactly as a wrong password, and records the difference', async () => {
       const jon = await rig.gh.store.findUserByUsername('jon');
       await rig.gh.store.updateUser(jon!.id, { status: 'banned' }, rig.clock());
-      await expect(login('jon', 'wrong')).rejects.toBeInstanceOf(InvalidCredentialsError);
-      await expect(login('jon', 'password')).rejects.toBeInstanceOf(AccountDisabledError);
+      const wrong = await login('jon', 'wrong').catch((e: unknown) => e);
+      const right = await login('jon', 'password').catch((e: unknown) => e);
+      expect(right).toBeInstanceOf(InvalidCredentialsError);
+      expect([(right as InvalidCredentialsError).code, (right as Error).message]).toEqual([
+        (wrong as InvalidCredentialsError).code,
+        (wrong as Error).message,
+      ]);
+      expect((await rig.gh.store.listEvents()).map((e) => e.detail).slice(0, 2)).toEqual(['account banned', 'wrong password']);
+      expect(await rig.gh.store.listSessions(jon!.id)).toEqual([]);
+    });
+
+    it('caps live sessions per user: a sign-in beyond AUTH_MAX_SESSIONS ends the least recently used', async () => {
+      const capped = await makeRig({ AUTH_MAX_SESSIONS: '3' });
+      try {
+        await capped.addUser('jon');
+        const pairs = [];
+        for (let i = 0; i < 3; i++) {
+          pairs.push(await capped.gh.sessions.login('jon', 'password', META));
+          capped.clock.advance(1000);
+        }
+        // The first session is used again, so the second is now the least recently used.
+        capped.clock.advance(1000);
+        await capped.gh.sessions.refresh(pairs[0]!.refreshToken, META);
+        await capped.gh.sessions.login('jon', 'password', META);
+        const live = await capped.gh.store.listSessions(pairs[0]!.user.id);
+        expect(live).toHaveLength(3);
+        expect(await capped.gh.store.findSession(pairs[1]!.sessionId)).toMatchObject({ revokedReason: 'session_limit' });
+        expect(live.map((s) => s.id)).toContain(pairs[0]!.sessionId);
+        expect((await capped.gh.store.listEvents())[1]).toMatchObject({
+          type: 'revoke',
+          sessionId: pairs[1]!.sessionId,
+          detail: 'session limit (3): least recently used session ended',
+        });
+      } finally {
+        await capped.cleanup();
+      }
     });
 
     it('upgrades a hash made with weaker parameters', async () => {
@@ -181,7 +224,7 @@ describe('sessions service', () => {
       const before = await rig.gh.store.listEvents();
       expect((await grantError(rig.gh.sessions.refresh('garbage', META))).reason).toBe('malformed');
       expect((await grantError(rig.gh.sessions.refresh(pair.accessToken, META))).reason).toBe('malformed');
-      const other = await makeRig({ AUTH_SECRET: 'z'.repeat(40) });
+      const other = await makeRig({ AUTH_SECRET: OTHER_SECRET });
       try {
         await other.addUser('jon');
         const foreign = await other.gh.sessions.login('jon', 'password', META);

@@ -2,17 +2,16 @@ import { signAccessToken, verifyAccessToken, type AccessClaims } from './access-
 import type { Clock } from './clock';
 import type { AuthConfig } from './config';
 import {
-  AccountDisabledError,
   InvalidCredentialsError,
   InvalidGrantError,
   InvalidTokenError,
   type InvalidGrantReason,
 } from './errors';
-import type { Keyring } from './keys';
+import { mac, type Keyring } from './keys';
 import type { PasswordHasher } from './passwords';
 import { randomId, type RandomBytes } from './random';
 import { sealRefreshToken, unsealRefreshToken, type RefreshPayload } from './refresh-token';
-import type { AuthEventType, RevokeReason, Session, Store, User } from './store';
+import { usernameKey, type AuthEventType, type RevokeReason, type Session, type Store, type User } from './store';
 
 /**
  * The sessions service: sign-in, refresh with rotation and reuse detection, sign-out. It owns
@@ -123,22 +122,26 @@ export function createSessionService(deps: SessionDeps): SessionService {
     if (!user) {
       // Same work as a real check, so response time does not reveal which usernames exist.
       await hasher.verifyDummy(password);
-      await event('login_failed', meta, { detail: `unknown user ${username.slice(0, 64)}` });
+      // People type passwords into the username field: what matched no account is kept only
+      // as a keyed hash, which still lets an admin see one name tried a thousand times.
+      const tried = await mac(keyring.macs.account, usernameKey(username), 12);
+      await event('login_failed', meta, { detail: `unknown username #${tried}` });
       throw new InvalidCredentialsError();
     }
-    if (!(await hasher.verify(user.passwordHash, password))) {
-      await event('login_failed', meta, { userId: user.id, detail: 'wrong password' });
+    const passwordOk = await hasher.verify(user.passwordHash, password);
+    if (!passwordOk || user.status !== 'active') {
+      // A disabled account answers exactly like a wrong password, so a script cannot use it
+      // to confirm a password it guessed. The audit trail keeps the difference.
+      const detail = passwordOk ? 'account banned' : 'wrong password';
+      await event('login_failed', meta, { userId: user.id, detail });
       throw new InvalidCredentialsError();
-    }
-    if (user.status !== 'active') {
-      await event('login_failed', meta, { userId: user.id, detail: 'account banned' });
-      throw new AccountDisabledError();
     }
 
     const now = clock();
     if (hasher.needsRehash(user.passwordHash)) {
       await store.updateUser(user.id, { passwordHash: await hasher.hash(password) }, now);
     }
+    await endLeastRecentlyUsed(user, now, meta);
     const absoluteExpiresAt = now + config.sessionMaxAge * 1000;
     const session = await store.createSession({
       id: randomId(random),
@@ -151,6 +154,27 @@ export function createSessionService(deps: SessionDeps): SessionService {
     });
     await event('login_ok', meta, { userId: user.id, sessionId: session.id });
     return issue(user, session, session.gen, now);
+  }
+
+  /**
+   * At most config.maxSessions live sessions per user: a new sign-in beyond the cap ends the
+   * ones used least recently (last refresh), so a script signing in in a loop cannot grow the
+   * table without bound and a forgotten device eventually drops off.
+   */
+  async function endLeastRecentlyUsed(user: User, now: number, meta: RequestMeta): Promise<void> {
+    const live = (await store.listSessions(user.id)).filter((s) => now < s.idleExpiresAt && now < s.absoluteExpiresAt);
+    const excess = live.length - config.maxSessions + 1;
+    if (excess <= 0) return;
+    const oldest = [...live].sort((a, b) => a.rotatedAt - b.rotatedAt || a.createdAt - b.createdAt).slice(0, excess);
+    for (const session of oldest) {
+      if (await store.revokeSession(session.id, 'session_limit', now)) {
+        await event('revoke', meta, {
+          userId: user.id,
+          sessionId: session.id,
+          detail: `session limit (${config.maxSessions}): least recently used session ended`,
+        });
+      }
+    }
   }
 
   async function reject(

@@ -36,7 +36,14 @@ export interface UserPatch {
   readonly deletedAt?: number;
 }
 
-export type RevokeReason = 'logout' | 'reuse_detected' | 'user_banned' | 'user_deleted' | 'admin' | 'expired';
+export type RevokeReason =
+  | 'logout'
+  | 'reuse_detected'
+  | 'user_banned'
+  | 'user_deleted'
+  | 'admin'
+  | 'expired'
+  | 'session_limit';
 
 export interface Session {
   readonly id: string;

@@ -17,8 +17,11 @@ export async function seedDemoUsers(gh: Gatehouse): Promise<boolean> {
   if (!gh.config.demo) return false;
   if ((await gh.store.listUsers()).length > 0) return false;
   if (!(await gh.store.setMetaOnce('demo_seeded', new Date(gh.clock()).toISOString(), gh.clock()))) return false;
+  const ids: string[] = [];
   for (const user of DEMO_USERS) {
-    await gh.store.createUser({
+    // The one place a password skips the password policy: the tutorial's published demo
+    // password, and only under AUTH_DEMO=1 (a start with AUTH_SECRET refuses while it works).
+    const created = await gh.store.createUser({
       id: randomId(gh.random),
       username: user.username,
       displayName: user.displayName,
@@ -26,36 +29,53 @@ export async function seedDemoUsers(gh: Gatehouse): Promise<boolean> {
       admin: user.admin,
       now: gh.clock(),
     });
+    ids.push(created.id);
   }
+  await gh.store.setMetaOnce(DEMO_IDS_KEY, JSON.stringify(ids), gh.clock());
   return true;
 }
 
+const DEMO_IDS_KEY = 'demo_user_ids';
+
 /**
- * A production start (AUTH_SECRET set) on a database that the demo once seeded: the demo
- * accounts, with their published password, may still be there. Say so loudly.
+ * A production start (AUTH_SECRET set) on a database that the demo once seeded: are the
+ * accounts the demo created (by id; not every user) still accepting the published password?
+ * Returns a refusal message naming them and the fix, or null when the start may go on.
  */
-export async function demoLeftoverWarning(gh: Gatehouse): Promise<string | null> {
+export async function demoLeftoverRefusal(gh: Gatehouse): Promise<string | null> {
   if (gh.config.demo || (await gh.store.getMeta('demo_seeded')) === null) return null;
   const left: string[] = [];
-  for (const { username } of DEMO_USERS) {
-    const user = await gh.store.findUserByUsername(username);
-    if (user && (await gh.hasher.verify(user.passwordHash, DEMO_PASSWORD))) left.push(username);
+  for (const user of await seededUsers(gh)) {
+    if (user.deletedAt === null && (await gh.hasher.verify(user.passwordHash, DEMO_PASSWORD))) left.push(user.username);
   }
   if (left.length === 0) return null;
-  return (
-    `[gatehouse] WARNING: demo account(s) ${left.join(', ')} still have the demo password "${DEMO_PASSWORD}". ` +
-    `Delete them (npm run users -- delete ${left[0]}) or change the password before going live.`
-  );
+  return [
+    `Refusing to start: demo account(s) ${left.join(', ')} still accept the published demo password "${DEMO_PASSWORD}",`,
+    'and this start has AUTH_SECRET set (production). Delete them or give them new passwords first, e.g.:',
+    ...left.map((name) => `  npm run users -- delete ${name}      (or: npm run users -- password ${name})`),
+  ].join('\n');
+}
+
+async function seededUsers(gh: Gatehouse) {
+  const ids = await gh.store.getMeta(DEMO_IDS_KEY);
+  if (ids !== null) {
+    const users = await Promise.all((JSON.parse(ids) as string[]).map((id) => gh.store.findUserById(id)));
+    return users.filter((u) => u !== null);
+  }
+  // Databases seeded before the ids were recorded: the demo's usernames.
+  const users = await Promise.all(DEMO_USERS.map((u) => gh.store.findUserByUsername(u.username)));
+  return users.filter((u) => u !== null);
 }
 
 export function demoBanner(): string {
   const line = '─'.repeat(72);
   return [
     line,
-    ' Gatehouse is running as a DEMO (AUTH_SECRET is not set).',
+    ' Gatehouse is running as a DEMO (AUTH_DEMO=1, no AUTH_SECRET).',
     ' A secret was generated and kept in .data/demo-secret.',
     ` Demo users: jon / ${DEMO_PASSWORD} (Jon Doe, admin)   ada / ${DEMO_PASSWORD} (Ada Lovelace)`,
-    ' For production set AUTH_SECRET (openssl rand -base64 32); demo users are then never created.',
+    ' For production set AUTH_SECRET (openssl rand -base64 32); demo users are then never created,',
+    ' and the server refuses to start while these two still accept the demo password.',
     line,
   ].join('\n');
 }

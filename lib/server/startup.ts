@@ -1,0 +1,48 @@
+import { parseConfig, type AuthConfig, type Env } from '../auth/config';
+import { createGatehouse, type Gatehouse } from '../auth/gatehouse';
+import { commonWords } from '../auth/wordlist';
+import { openStore } from '../store/open';
+import { demoBanner, demoLeftoverRefusal, seedDemoUsers } from './demo';
+
+/**
+ * Everything a start must get right before the first request: configuration (one error that
+ * lists every problem), the database and its migrations, the demo seed — or, in production,
+ * the refusal to serve while the demo's accounts still accept the published password. Shared
+ * by the Next.js runtime (lib/server/runtime.ts, via instrumentation.ts) and the custom server
+ * (server.ts), which runs it before it listens. No `server-only` here: server.ts runs it
+ * outside React's server environment.
+ */
+export class StartupRefusedError extends Error {
+  readonly code = 'startup_refused';
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupRefusedError';
+  }
+}
+
+export function loadConfig(env: Env = process.env): AuthConfig {
+  return parseConfig(env, { secretWords: commonWords() });
+}
+
+export async function startGatehouse(config: AuthConfig, log: (line: string) => void = console.log): Promise<Gatehouse> {
+  const gh = await createGatehouse({ config, store: await openStore(config.database) });
+  try {
+    if (config.demo) {
+      await seedDemoUsers(gh);
+      log(demoBanner());
+    } else {
+      const refusal = await demoLeftoverRefusal(gh);
+      if (refusal) throw new StartupRefusedError(refusal);
+    }
+  } catch (error) {
+    await gh.store.close();
+    throw error;
+  }
+  return gh;
+}
+
+/** The message a failed start prints: what is wrong and how to fix it, never a stack for config. */
+export function startupFailureMessage(error: unknown): string {
+  const known = error instanceof Error && ['ConfigError', 'StartupRefusedError'].includes(error.name);
+  return `[gatehouse] cannot start.\n${known ? (error as Error).message : String((error as Error)?.stack ?? error)}`;
+}
