@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,5 +41,29 @@ describe('npm run users', () => {
     const unknown = await run(['frobnicate'], '', env);
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain('unknown command');
+  }, 30_000);
+
+  it('refuses weak passwords with a clear message and exit 1, and creates nothing', async () => {
+    for (const [password, message] of [
+      ['password', 'common passwords'],
+      [' '.repeat(8), 'at least 8 characters'],
+      ['dave-the-rave', 'must not be the username'],
+    ]) {
+      const res = await run(['add', 'dave-the-rave'], `${password}\n`, env);
+      expect(res.code, password).toBe(1);
+      expect(res.err).toContain(message);
+    }
+    expect((await run(['list'], '', env)).out).not.toContain('dave');
+  }, 30_000);
+
+  it('creates its database directory 0700 and the database file 0600 (not world-readable)', async () => {
+    const nested = join(dir, 'private', 'users.sqlite');
+    const res = await run(['add', 'erin'], 'a perfectly fine passphrase\n', { DATABASE_URL: `file:${nested}` });
+    expect(res.code).toBe(0);
+    expect(statSync(join(dir, 'private')).mode & 0o777).toBe(0o700);
+    for (const file of [nested, `${nested}-wal`, `${nested}-shm`]) {
+      if (existsSync(file)) expect(statSync(file).mode & 0o777, file).toBe(0o600);
+    }
+    expect(statSync(nested).mode & 0o777).toBe(0o600);
   }, 30_000);
 });

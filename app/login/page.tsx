@@ -11,7 +11,9 @@ type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 export default async function LoginPage({ searchParams }: { searchParams: SearchParams }) {
   const params = await searchParams;
   const next = safeNextPath(typeof params.next === 'string' ? params.next : undefined);
-  const error = typeof params.error === 'string' ? params.error : null;
+  const code = typeof params.error === 'string' ? params.error.slice(0, 40) : null;
+  const wait = typeof params.retry_after === 'string' && /^\d{1,6}$/.test(params.retry_after) ? Number(params.retry_after) : null;
+  const error = code ? { code, retryAfter: wait } : null;
 
   // Already signed in: go on to where they were heading. Confirmed against the database, so a
   // session that /admin refused (ended elsewhere) gets the form here, not a redirect loop.

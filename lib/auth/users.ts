@@ -1,6 +1,7 @@
 import type { Clock } from './clock';
 import { AuthError } from './errors';
-import { MAX_PASSWORD_LENGTH, type PasswordHasher } from './passwords';
+import { checkPasswordPolicy } from './password-policy';
+import type { PasswordHasher } from './passwords';
 import { randomId, type RandomBytes } from './random';
 import type { AuthEventType, Store, User } from './store';
 
@@ -10,13 +11,12 @@ import type { AuthEventType, Store, User } from './store';
  */
 export class UserAdminError extends AuthError {
   override readonly code: string;
-  constructor(code: 'invalid_username' | 'invalid_name' | 'weak_password' | 'unknown_user', message: string) {
+  constructor(code: 'invalid_username' | 'invalid_name' | 'unknown_user', message: string) {
     super(message);
     this.code = code;
   }
 }
 
-export const MIN_PASSWORD_LENGTH = 8;
 const USERNAME = /^[A-Za-z0-9._@+-]{1,64}$/;
 
 export interface UserAdminDeps {
@@ -36,14 +36,6 @@ export function createUserAdmin({ store, hasher, clock, random }: UserAdminDeps)
     return user;
   }
 
-  function checkPassword(password: string): void {
-    if (password.length < MIN_PASSWORD_LENGTH) {
-      throw new UserAdminError('weak_password', `passwords need at least ${MIN_PASSWORD_LENGTH} characters`);
-    }
-    if (password.length > MAX_PASSWORD_LENGTH) {
-      throw new UserAdminError('weak_password', `passwords may have at most ${MAX_PASSWORD_LENGTH} characters`);
-    }
-  }
 
   return {
     async add(input: { username: string; displayName: string; password: string; admin: boolean }): Promise<User> {
@@ -54,7 +46,7 @@ export function createUserAdmin({ store, hasher, clock, random }: UserAdminDeps)
       if (!displayName || displayName.length > 100 || /\p{Cc}/u.test(displayName)) {
         throw new UserAdminError('invalid_name', 'display names are 1–100 printable characters');
       }
-      checkPassword(input.password);
+      checkPasswordPolicy(input.password, input.username);
       const user = await store.createUser({
         id: randomId(random),
         username: input.username,
@@ -103,7 +95,7 @@ export function createUserAdmin({ store, hasher, clock, random }: UserAdminDeps)
     /** A new password ends every existing session: whoever knew the old one is out. */
     async setPassword(username: string, password: string): Promise<number> {
       const user = await find(username);
-      checkPassword(password);
+      checkPasswordPolicy(password, user.username);
       await store.updateUser(user.id, { passwordHash: await hasher.hash(password) }, clock());
       const revoked = await store.revokeUserSessions(user.id, 'admin', clock());
       await record('revoke', user, `password changed; ${revoked} session(s) revoked`);

@@ -6,25 +6,29 @@ import { CrossOriginError } from '../auth/errors';
  * another site cannot forge either. SameSite=Lax alone is not enough (same-site subdomains,
  * older browsers, top-level POST navigations within two minutes in some engines).
  *
- * Requests with neither header are not from a browser (curl, mobile apps, the middleware) and
- * cannot ride a victim's cookies, so they pass.
+ * Both headers must agree: `Sec-Fetch-Site: cross-site` or `same-site` is refused even when
+ * `Origin` names our host (a sibling subdomain is same-site but not us). Requests with neither
+ * header are not from a browser (curl, mobile apps, the middleware) and cannot ride a victim's
+ * cookies, so they pass.
+ *
+ * With a public URL configured (AUTH_PUBLIC_URL), `Origin` must be exactly that origin, scheme
+ * included, so a page served over plain http on the same host cannot post to the https site.
  */
-export function assertSameOrigin(request: Request): void {
-  const origin = request.headers.get('origin');
-  if (origin !== null) {
-    if (!sameHost(origin, request)) throw new CrossOriginError(`cross-origin request from ${origin.slice(0, 100)}`);
-    return;
-  }
+export function assertSameOrigin(request: Request, publicUrl: string | null = null): void {
   const site = request.headers.get('sec-fetch-site');
   if (site !== null && site !== 'same-origin' && site !== 'none') {
     throw new CrossOriginError(`cross-site request (Sec-Fetch-Site: ${site.slice(0, 20)})`);
   }
+  const origin = request.headers.get('origin');
+  if (origin === null) return;
+  const ok = publicUrl ? origin.toLowerCase() === publicUrl.toLowerCase() : sameHost(origin, request);
+  if (!ok) throw new CrossOriginError(`cross-origin request from ${origin.slice(0, 100)}`);
 }
 
 /**
- * Host, not scheme: behind a TLS-terminating proxy the app sees http:// while the browser's
- * Origin says https://. A cross-site attacker controls neither the Host the browser sends
- * nor the Origin it writes, so the host alone decides.
+ * Without a configured public URL: host, not scheme. Behind a TLS-terminating proxy the app
+ * sees http:// while the browser's Origin says https://. A cross-site attacker controls
+ * neither the Host the browser sends nor the Origin it writes, so the host alone decides.
  */
 function sameHost(origin: string, request: Request): boolean {
   let originHost: string;
@@ -34,8 +38,8 @@ function sameHost(origin: string, request: Request): boolean {
   } catch {
     return false;
   }
-  // The host the browser addressed. A cross-site page cannot set X-Forwarded-Host (it would
-  // need a CORS preflight we never grant), and a proxy in front sets it to the public host.
+  // The host the browser addressed. server.ts keeps X-Forwarded-Host only from a trusted
+  // proxy, and a cross-site page cannot set it (it would need a CORS preflight we never grant).
   const forwarded = request.headers.get('x-forwarded-host')?.split(',')[0]?.trim();
   const host = forwarded || request.headers.get('host') || new URL(request.url).host;
   return originHost.toLowerCase() === host.toLowerCase();

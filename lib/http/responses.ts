@@ -30,6 +30,17 @@ export function fromBrowser(request: Request): boolean {
 }
 
 /**
+ * What clients are told about a refused token: the same few words whatever the cause, so an
+ * attacker probing with forged tokens learns nothing about our keys, claims or policy. The
+ * detailed reason goes to the server log.
+ */
+const GENERIC_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  invalid_token: 'the access token is missing, invalid or expired',
+  invalid_grant: 'the refresh token is invalid, expired or revoked',
+  invalid_credentials: 'unknown username or wrong password',
+};
+
+/**
  * Maps an error to its response: AuthErrors to their status and stable code; anything else is
  * our bug, logged and answered with an opaque 500.
  */
@@ -40,7 +51,15 @@ export function errorResponse(error: unknown, headers?: HeadersInit): Response {
       // RFC 6750 §3: tell bearer clients which scheme and what went wrong.
       h.set('www-authenticate', 'Bearer realm="gatehouse", error="invalid_token"');
     }
-    return json({ error: error.code, error_description: error.message }, { status: error.status, headers: h });
+    const retryAfter = (error as { retryAfter?: unknown }).retryAfter;
+    if (typeof retryAfter === 'number') h.set('retry-after', String(retryAfter));
+    const generic = GENERIC_DESCRIPTIONS[error.code];
+    if (generic !== undefined && error.message !== generic && (error as { reason?: unknown }).reason !== 'missing') {
+      console.warn(`[gatehouse] ${error.code}: ${error.message}`);
+    }
+    const body: Record<string, unknown> = { error: error.code, error_description: generic ?? error.message };
+    if (typeof retryAfter === 'number') body.retry_after = retryAfter;
+    return json(body, { status: error.status, headers: h });
   }
   console.error('[gatehouse] unexpected error', error);
   return json({ error: 'server_error' }, { status: 500, headers });

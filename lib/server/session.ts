@@ -1,9 +1,11 @@
 import 'server-only';
-import { cookies, headers } from 'next/headers';
+import { headers } from 'next/headers';
 import { cache } from 'react';
 import { forbidden, redirect } from 'next/navigation';
 import type { AccessClaims } from '../auth/access-token';
 import { SERVER_CLOCK_TOLERANCE } from '../auth/gatehouse';
+import { readAuthCookieHeader } from '../edge/cookie-jar';
+import { verifyInternal } from '../edge/internal-header';
 import { AUTH_STATE_HEADER, AUTH_UNAVAILABLE } from '../edge/paths';
 import { getGatehouse } from './runtime';
 
@@ -30,7 +32,10 @@ export function getPageAuth(options: { confirm?: boolean } = {}): Promise<PageAu
 
 const pageAuth = cache(async (confirm: boolean): Promise<PageAuth> => {
   const gh = await getGatehouse();
-  const token = (await cookies()).get(gh.config.cookieNames.access)?.value;
+  const h = await headers();
+  // The same reading as the middleware and the route handlers: a duplicated cookie counts as
+  // none. The forwarded Cookie header already holds the token the middleware refreshed.
+  const token = readAuthCookieHeader(h.get('cookie'), gh.config.cookieNames).access;
   if (token) {
     try {
       const claims = await gh.sessions.verifyAccess(token, { clockTolerance: SERVER_CLOCK_TOLERANCE });
@@ -41,7 +46,9 @@ const pageAuth = cache(async (confirm: boolean): Promise<PageAuth> => {
       // fall through: not signed in by this cookie
     }
   }
-  if ((await headers()).get(AUTH_STATE_HEADER) === AUTH_UNAVAILABLE) return { state: 'unavailable' };
+  // Believed only when the middleware signed it: a client sending the header gets nothing.
+  const state = await verifyInternal(gh.keyring.macs.internal, AUTH_STATE_HEADER, h.get(AUTH_STATE_HEADER), gh.clock());
+  if (state === AUTH_UNAVAILABLE) return { state: 'unavailable' };
   return { state: 'signed-out' };
 });
 

@@ -19,7 +19,7 @@ export const MAX_USERNAME_LENGTH = 128;
 export async function handleLogin(request: Request, gh: Gatehouse): Promise<Response> {
   let body: ParsedBody;
   try {
-    assertSameOrigin(request);
+    assertSameOrigin(request, gh.config.publicUrl);
     body = await readBody(request);
   } catch (error) {
     return errorResponse(error);

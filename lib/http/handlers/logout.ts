@@ -12,7 +12,7 @@ import { errorResponse, seeOther } from '../responses';
  */
 export async function handleLogout(request: Request, gh: Gatehouse): Promise<Response> {
   try {
-    assertSameOrigin(request);
+    assertSameOrigin(request, gh.config.publicUrl);
     const { fields } = await readBody(request);
     const cookies = readAuthCookies(request, gh.config);
     await gh.sessions.logout(

@@ -14,7 +14,7 @@ import { errorResponse, fromBrowser, json, tokenBody } from '../responses';
  */
 export async function handleToken(request: Request, gh: Gatehouse): Promise<Response> {
   try {
-    assertSameOrigin(request);
+    assertSameOrigin(request, gh.config.publicUrl);
     const { fields } = await readBody(request);
     if (fields.grant_type !== undefined && fields.grant_type !== 'refresh_token') {
       throw new UnsupportedGrantTypeError('only grant_type=refresh_token is supported');

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -32,6 +32,30 @@ describe('SQLite migrations', () => {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       db.close();
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('SQLite file permissions', () => {
+  it('creates directories 0700 and the database, WAL and SHM files 0600, whatever the umask', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-sqlite-'));
+    const old = process.umask(0o022);
+    try {
+      const path = join(dir, 'made', 'here', 'db.sqlite');
+      const store = openSqliteStore(path);
+      await store.recordEvent({ at: 1, type: 'login_ok', userId: null, sessionId: null, ip: null, userAgent: null, detail: null });
+      const mode = (p: string) => statSync(p).mode & 0o777;
+      expect(mode(join(dir, 'made'))).toBe(0o700);
+      expect(mode(join(dir, 'made', 'here'))).toBe(0o700);
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(mode(file), file).toBe(0o600);
+      await store.close();
+      // A file left world-readable by an older version is tightened on the next open.
+      chmodSync(path, 0o644);
+      await openSqliteStore(path).close();
+      expect(mode(path)).toBe(0o600);
+    } finally {
+      process.umask(old);
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   UsernameTakenError,
@@ -18,9 +18,10 @@ import { migrations } from './migrations';
  * `users` command can use it at once. Synchronous underneath, async at the interface.
  */
 export function openSqliteStore(path: string): Store {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') createPrivately(path);
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
+  if (path !== ':memory:') restrictSidecars(path);
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
@@ -155,6 +156,22 @@ export function openSqliteStore(path: string): Store {
       db.close();
     },
   };
+}
+
+/**
+ * The database holds password hashes and the audit trail: readable by the server's user only.
+ * Directories Gatehouse creates are 0700, and the file is created 0600 before SQLite opens it
+ * (SQLite gives its -wal and -shm files the database file's mode). Existing files are
+ * tightened too; existing directories are the operator's choice and left alone.
+ */
+export function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
+}
+
+function restrictSidecars(path: string): void {
+  for (const file of [`${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
 }
 
 function migrate(db: Database.Database): void {
