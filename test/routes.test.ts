@@ -1,5 +1,5 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { deriveKeyring } from '../lib/auth/keys';
 import { sealRefreshToken, unsealRefreshToken } from '../lib/auth/refresh-token';
 import { handleLogin } from '../lib/http/handlers/login';
@@ -372,6 +372,57 @@ describe('route handlers', () => {
       expect(form.status).toBe(200);
       const json = await handleLogin(post('/api/auth/login', { raw: '{"__proto__":"x","constructor":"y","username":"jon","password":"password"}', type: 'application/json' }), rig.gh);
       expect(json.status).toBe(200);
+    });
+
+    it('with AUTH_PUBLIC_URL the scheme counts: http://host cannot post to the https site', async () => {
+      const pub = await makeRig({ AUTH_PUBLIC_URL: 'https://gatehouse.test' });
+      try {
+        await pub.addUser('jon');
+        const creds = { json: { username: 'jon', password: 'password' } };
+        const plain = await handleLogin(post('/api/auth/login', creds, { origin: 'http://gatehouse.test', 'sec-fetch-site': 'same-origin' }), pub.gh);
+        expect(plain.status).toBe(403);
+        expect((await plain.json()).error).toBe('cross_origin_request');
+        const port = await handleLogin(post('/api/auth/login', creds, { origin: 'https://gatehouse.test:8443' }), pub.gh);
+        expect(port.status).toBe(403);
+        const ok = await handleLogin(post('/api/auth/login', creds, { origin: 'https://gatehouse.test', 'sec-fetch-site': 'same-origin' }), pub.gh);
+        expect(ok.status).toBe(200);
+      } finally {
+        await pub.cleanup();
+      }
+    });
+
+    it('an auth cookie sent twice counts as not signed in (no first-wins / last-wins split)', async () => {
+      const jon = await loginJson('jon');
+      const ada = await loginJson('ada');
+      for (const cookie of [`${A}=${ada.access_token}; ${A}=${jon.access_token}`, `${A}=${jon.access_token}; ${A}=${ada.access_token}`]) {
+        const res = await handlePrivate(get('/api/private', { cookie }), rig.gh);
+        expect(res.status).toBe(401);
+        expect((await res.json()).error).toBe('invalid_token');
+      }
+      // A duplicated refresh cookie refreshes nothing and changes nothing.
+      const { sid } = await unsealRefreshToken(rig.gh.keyring, jon.refresh_token);
+      const dup = await handleToken(post('/api/auth/token', {}, { cookie: `${R}=${jon.refresh_token}; ${R}=${jon.refresh_token}` }), rig.gh);
+      expect(dup.status).toBe(400);
+      expect(await rig.gh.store.findSession(sid)).toMatchObject({ gen: 0, revokedAt: null });
+    });
+
+    it('token errors tell clients nothing about keys, claims or signatures', async () => {
+      const pair = await loginJson();
+      const other = await deriveKeyring('Hq8Zp3Lw7Rt2Vx9Nc4Ks6Jm1Fd5Gb0Ay');
+      const [h, p] = pair.access_token.split('.');
+      const badSig = `${h}.${p}.${'A'.repeat(43)}`;
+      const foreign = await new SignJWT({ sid: 's', name: 'x', admin: true })
+        .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: other.current.kid })
+        .setIssuer('elsewhere').setAudience('gatehouse').setSubject('u').setJti('j').setIssuedAt().setExpirationTime('5m')
+        .sign(other.current.key);
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+      for (const token of [badSig, foreign, 'garbage']) {
+        const res = await handlePrivate(get('/api/private', { authorization: `Bearer ${token}` }), rig.gh);
+        const body = await res.json();
+        expect(body).toEqual({ error: 'invalid_token', error_description: 'the access token is missing, invalid or expired' });
+      }
+      expect(warn.mock.calls.flat().join(' ')).toMatch(/signature|key id/);
+      warn.mockRestore();
     });
 
     it('a same-origin browser post is accepted, and gets its tokens as cookies only', async () => {
