@@ -1,0 +1,83 @@
+/**
+ * Gatehouse's server: Next.js on its documented custom-server API, with the one thing
+ * `next start` cannot do — know who is connecting. Next.js fills X-Forwarded-For from the
+ * socket only when a request has none, so behind `next start` any client can name its own
+ * address and walk around the per-address sign-in limits. Here every request's
+ * X-Forwarded-For is rewritten to the client address: the socket's, or the one a proxy listed
+ * in AUTH_TRUSTED_PROXIES vouches for. It also strips internal headers a client might send,
+ * adds HSTS whenever cookies are Secure, and refuses to listen on a bad configuration.
+ *
+ *   tsx server.ts          production (AUTH_SECRET required)
+ *   tsx server.ts --demo   the demo (AUTH_DEMO=1): generated secret, jon / password
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { clientAddress, isTrustedPeer } from './lib/auth/client-address';
+import type { AuthConfig } from './lib/auth/config';
+import { CLIENT_ADDRESS_HEADER, INTERNAL_HEADER_PREFIX } from './lib/edge/paths';
+import { loadConfig, startGatehouse, startupFailureMessage } from './lib/server/startup';
+
+const HSTS = 'max-age=63072000';
+
+async function main(): Promise<void> {
+  const env = process.env as Record<string, string | undefined>;
+  if (process.argv.includes('--demo')) env.AUTH_DEMO ??= '1';
+  // `next start` always runs as production; so does this server.
+  env.NODE_ENV = 'production';
+  const port = Number(env.PORT ?? 3000);
+  const hostname = env.HOST ?? '0.0.0.0';
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number (got "${env.PORT}")`);
+
+  // Fail before loading Next.js when the secret is plainly missing or weak (the demo's secret
+  // is generated while Next.js loads next.config.js, so that case is checked after prepare()).
+  if (env.AUTH_DEMO !== '1' && env.AUTH_DEMO !== 'true') loadConfig();
+
+  const { default: next } = await import('next');
+  const app = next({ dev: false, dir: __dirname, hostname, port });
+  await app.prepare();
+  const config = loadConfig();
+  // Migrations, the demo seed, or the refusal to serve leftover demo accounts: all before the
+  // first request. (instrumentation.ts runs the same checks inside Next.js; they are idempotent.)
+  const gh = await startGatehouse(config, () => undefined);
+  await gh.store.close();
+
+  const handle = app.getRequestHandler();
+  const server = createServer((req, res) => {
+    prepareRequest(req, res, config);
+    handle(req, res).catch((error: unknown) => {
+      console.error('[gatehouse] request failed', error);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('server error');
+    });
+  });
+  server.listen(port, hostname, () => {
+    console.log(`[gatehouse] ready on http://${hostname === '0.0.0.0' ? 'localhost' : hostname}:${port}`);
+  });
+  const stop = () => server.close(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+function prepareRequest(req: IncomingMessage, res: ServerResponse, config: AuthConfig): void {
+  const h = req.headers;
+  const peer = req.socket.remoteAddress;
+  const forwarded = Array.isArray(h['x-forwarded-for']) ? h['x-forwarded-for'].join(',') : h['x-forwarded-for'];
+  const client = clientAddress(peer, forwarded, config.trustedProxies) ?? 'unknown';
+  h['x-forwarded-for'] = client;
+  delete h['x-real-ip'];
+  if (!isTrustedPeer(peer, config.trustedProxies)) {
+    // Only a trusted proxy may say which host and scheme the browser used.
+    delete h['x-forwarded-host'];
+    delete h['x-forwarded-proto'];
+    delete h['x-forwarded-port'];
+  }
+  for (const name of Object.keys(h)) {
+    // Internal headers are signed anyway; the client address one is checked by its MAC.
+    if (name.startsWith(INTERNAL_HEADER_PREFIX) && name !== CLIENT_ADDRESS_HEADER) delete h[name];
+  }
+  if (config.cookieSecure) res.setHeader('strict-transport-security', HSTS);
+}
+
+main().catch((error: unknown) => {
+  console.error(startupFailureMessage(error));
+  process.exit(1);
+});
