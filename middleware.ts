@@ -5,7 +5,8 @@ import { gate } from './lib/edge/gate';
 
 /**
  * Gatehouse's Edge middleware: verifies the access cookie on every matched request with no
- * I/O, and refreshes it transparently when it has expired (lib/edge/gate.ts).
+ * I/O, refreshes it transparently when it has expired, and gives every page a
+ * Content-Security-Policy with a fresh script nonce (lib/edge/gate.ts).
  *
  * Why `middleware.ts` and not `proxy.ts`: Next 16 runs `proxy.ts` on the Node runtime only;
  * the Edge runtime (cheap, no database reachable by construction) still uses this name. The
@@ -24,7 +25,12 @@ function load() {
 
 export async function middleware(request: NextRequest) {
   const { config, keyring } = await load();
-  return gate(request, { config, keyring, now: Date.now });
+  return gate(request, {
+    config,
+    keyring,
+    now: Date.now,
+    development: process.env.NODE_ENV === 'development',
+  });
 }
 
 export const config = {

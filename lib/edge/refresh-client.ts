@@ -1,3 +1,6 @@
+import { signInternal } from './internal-header';
+import { CLIENT_ADDRESS_HEADER } from './paths';
+
 /**
  * The middleware's call to the token endpoint. Edge-safe. The URL comes from configuration
  * (AUTH_INTERNAL_URL), never from the request's Host or X-Forwarded-Host, which a client could
@@ -19,21 +22,44 @@ export type RefreshOutcome =
 
 export const REFRESH_TIMEOUT_MS = 5000;
 
+/**
+ * The browser's address, relayed to the token endpoint. The call itself comes from this
+ * process (127.0.0.1), so without it every refresh would be audited and throttled as ours; it
+ * is signed so that no one else can name an address to the endpoint.
+ */
+export interface RelayedClient {
+  readonly address: string;
+  /** keyring.macs.internal */
+  readonly key: CryptoKey;
+  readonly now: number;
+}
+
 export async function requestRefresh(
   internalUrl: string,
   refreshToken: string,
-  options: { fetch?: typeof fetch; timeoutMs?: number; userAgent?: string | null } = {},
+  options: {
+    fetch?: typeof fetch;
+    timeoutMs?: number;
+    userAgent?: string | null;
+    client?: RelayedClient | null;
+  } = {},
 ): Promise<RefreshOutcome> {
   const doFetch = options.fetch ?? fetch;
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  if (options.userAgent) headers['user-agent'] = options.userAgent;
+  const { client } = options;
+  if (client)
+    headers[CLIENT_ADDRESS_HEADER] = await signInternal(
+      client.key,
+      CLIENT_ADDRESS_HEADER,
+      client.address,
+      client.now,
+    );
   let response: Response;
   try {
     response = await doFetch(`${internalUrl}/api/auth/token`, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json',
-        ...(options.userAgent ? { 'user-agent': options.userAgent } : {}),
-      },
+      headers,
       body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: refreshToken }),
       signal: AbortSignal.timeout(options.timeoutMs ?? REFRESH_TIMEOUT_MS),
       cache: 'no-store',
