@@ -37,8 +37,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // Migrations, the demo seed, or the refusal to serve leftover demo accounts: all before the
   // first request. (instrumentation.ts runs the same checks inside Next.js; they are idempotent.)
-  const gh = await startGatehouse(config, () => undefined);
-  await gh.store.close();
+  await (await startGatehouse(config, () => undefined)).close();
 
   const handle = app.getRequestHandler();
   const server = createServer((req, res) => {

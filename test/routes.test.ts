@@ -95,7 +95,7 @@ describe('route handlers', () => {
       expect(ok.status).toBe(303);
       expect(ok.headers.get('location')).toBe('/admin?x=1');
       expect(ok.headers.get('cache-control')).toBe('private, no-store');
-      expect(Object.keys(setCookies(ok))).toEqual([A, R]);
+      expect(Object.keys(setCookies(ok))).toEqual([A, R, expect.stringMatching(/^gatehouse-device-[\w-]{12}$/)]);
       for (const next of ['//evil.example', 'https://evil.example', '/\\evil.example', '/\t/evil.example', 'javascript:alert(1)', '/.//evil.example', '/%2e%2e//evil.example']) {
         const res = await handleLogin(post('/api/auth/login', { form: { username: 'jon', password: 'password', next } }), rig.gh);
         expect(res.headers.get('location'), next).toBe('/dashboard');
@@ -432,7 +432,7 @@ describe('route handlers', () => {
       );
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ token_type: 'Bearer', expires_in: 900 });
-      expect(Object.keys(setCookies(res))).toEqual([A, R]);
+      expect(Object.keys(setCookies(res))).toEqual([A, R, expect.stringMatching(/^gatehouse-device-/)]);
     });
   });
 });

@@ -1,10 +1,13 @@
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { systemClock, type Clock } from './clock';
 import type { AuthConfig } from './config';
 import { keyringFor, type Keyring } from './keys';
+import { limitHashing } from './hash-limit';
 import { createArgon2Hasher, type PasswordHasher } from './passwords';
 import { cryptoRandom, type RandomBytes } from './random';
 import { createSessionService, type SessionService } from './sessions';
 import type { Store } from './store';
+import { createThrottle, type CounterSource, type Throttle } from './throttle';
 
 /**
  * One assembled Gatehouse: configuration, keys, store and the sessions service. Built from
@@ -17,6 +20,7 @@ export interface Gatehouse {
   readonly store: Store;
   readonly sessions: SessionService;
   readonly hasher: PasswordHasher;
+  readonly throttle: Throttle;
   readonly clock: Clock;
   readonly random: RandomBytes;
 }
@@ -24,10 +28,18 @@ export interface Gatehouse {
 export interface GatehouseParts {
   readonly config: AuthConfig;
   readonly store: Store;
+  /**
+   * Where the sign-in counters live. Every instance must share them (lib/store/limiters.ts:
+   * the database or Redis); the in-process default is for tests and single-process tools.
+   */
+  readonly counters?: CounterSource;
   readonly clock?: Clock;
   readonly random?: RandomBytes;
   readonly hasher?: PasswordHasher;
 }
+
+/** Counters in this process only: for tests and tools, never for a server that scales out. */
+export const processCounters: () => CounterSource = () => ({ limiter: (o) => new RateLimiterMemory(o) });
 
 /**
  * Seconds an access token is still accepted past `exp` by server-side checks. The middleware
@@ -41,7 +53,21 @@ export async function createGatehouse(parts: GatehouseParts): Promise<Gatehouse>
   const keyring = await keyringFor(parts.config.secret, parts.config.previousSecrets);
   const clock = parts.clock ?? systemClock;
   const random = parts.random ?? cryptoRandom;
-  const hasher = parts.hasher ?? createArgon2Hasher();
-  const sessions = createSessionService({ config: parts.config, keyring, store: parts.store, hasher, clock, random });
-  return { config: parts.config, keyring, store: parts.store, sessions, hasher, clock, random };
+  const { config } = parts;
+  // A ceiling on concurrent hashes, so a flood of sign-ins queues briefly or gets 503 instead
+  // of taking the memory and the thread pool from signed-in users.
+  const hasher = limitHashing(parts.hasher ?? createArgon2Hasher(), {
+    concurrency: config.hashConcurrency,
+    queue: config.hashQueue,
+  });
+  const throttle = createThrottle({
+    counters: parts.counters ?? processCounters(),
+    keys: keyring.macs,
+    config: config.throttle,
+    cookieSecure: config.cookieSecure,
+    clock,
+    random,
+  });
+  const sessions = createSessionService({ config, keyring, store: parts.store, hasher, throttle, clock, random });
+  return { config, keyring, store: parts.store, sessions, hasher, throttle, clock, random };
 }

@@ -2,6 +2,7 @@ import { signAccessToken, verifyAccessToken, type AccessClaims } from './access-
 import type { Clock } from './clock';
 import type { AuthConfig } from './config';
 import {
+  hasCode,
   InvalidCredentialsError,
   InvalidGrantError,
   InvalidTokenError,
@@ -11,6 +12,7 @@ import { mac, type Keyring } from './keys';
 import type { PasswordHasher } from './passwords';
 import { randomId, type RandomBytes } from './random';
 import { sealRefreshToken, unsealRefreshToken, type RefreshPayload } from './refresh-token';
+import type { DeviceCookie, Throttle } from './throttle';
 import { usernameKey, type AuthEventType, type RevokeReason, type Session, type Store, type User } from './store';
 
 /**
@@ -23,6 +25,7 @@ export interface SessionDeps {
   readonly keyring: Keyring;
   readonly store: Store;
   readonly hasher: PasswordHasher;
+  readonly throttle: Throttle;
   readonly clock: Clock;
   readonly random: RandomBytes;
 }
@@ -52,10 +55,22 @@ export interface TokenPair {
   readonly refreshExpiresAt: number;
   readonly sessionId: string;
   readonly user: PublicUser;
+  /** Set after a password sign-in: the device cookie that exempts this browser from the account limit. */
+  readonly device?: DeviceCookie;
+}
+
+export interface LoginOptions {
+  /** The request's cookie of this name (the device cookie); none for non-browser callers. */
+  readonly readCookie?: (name: string) => string | undefined;
 }
 
 export interface SessionService {
-  login(username: string, password: string, meta: RequestMeta): Promise<TokenPair>;
+  /**
+   * Password sign-in, throttled before any hashing (TooManyAttemptsError, 429) per account,
+   * per (account, address) and per address; the answer for an unknown user, a wrong password
+   * and a disabled account is the same InvalidCredentialsError.
+   */
+  login(username: string, password: string, meta: RequestMeta, options?: LoginOptions): Promise<TokenPair>;
   refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPair>;
   /** Revokes the session the tokens belong to; succeeds quietly when they are already dead. */
   logout(tokens: { refreshToken?: string | null; accessToken?: string | null }, meta: RequestMeta): Promise<void>;
@@ -74,7 +89,7 @@ export function toPublicUser(user: User): PublicUser {
 }
 
 export function createSessionService(deps: SessionDeps): SessionService {
-  const { config, keyring, store, hasher, clock, random } = deps;
+  const { config, keyring, store, hasher, throttle, clock, random } = deps;
   const policy = { issuer: config.issuer, audience: config.audience };
   // Concurrent refreshes of the same (sid, gen) in this process share one promise: a burst of
   // parallel requests or prefetches costs one database write and gets one consistent answer.
@@ -117,7 +132,22 @@ export function createSessionService(deps: SessionDeps): SessionService {
     };
   }
 
-  async function login(username: string, password: string, meta: RequestMeta): Promise<TokenPair> {
+  async function login(username: string, password: string, meta: RequestMeta, options: LoginOptions = {}): Promise<TokenPair> {
+    // Charged before the password is hashed, so a parallel burst cannot outrun the counters.
+    const attempt = await throttle.begin({ username, ip: meta.ip, readCookie: options.readCookie ?? (() => undefined) });
+    let user: User;
+    try {
+      user = await verifyCredentials(username, password, meta);
+    } catch (error) {
+      // A wrong password stays counted; a busy hasher or a failing database tested nothing.
+      await (hasCode(error, 'invalid_credentials') ? attempt.failed() : attempt.abandoned());
+      throw error;
+    }
+    const device = await attempt.succeeded();
+    return { ...(await startSession(user, password, meta)), device };
+  }
+
+  async function verifyCredentials(username: string, password: string, meta: RequestMeta): Promise<User> {
     const user = await store.findUserByUsername(username);
     if (!user) {
       // Same work as a real check, so response time does not reveal which usernames exist.
@@ -136,7 +166,10 @@ export function createSessionService(deps: SessionDeps): SessionService {
       await event('login_failed', meta, { userId: user.id, detail });
       throw new InvalidCredentialsError();
     }
+    return user;
+  }
 
+  async function startSession(user: User, password: string, meta: RequestMeta): Promise<TokenPair> {
     const now = clock();
     if (hasher.needsRehash(user.passwordHash)) {
       await store.updateUser(user.id, { passwordHash: await hasher.hash(password) }, now);
@@ -234,6 +267,18 @@ export function createSessionService(deps: SessionDeps): SessionService {
   }
 
   async function refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPair> {
+    // Refresh tokens cannot be guessed, but an address sending nothing but dead ones is noise
+    // worth shedding: only refused refreshes count (TooManyAttemptsError past the limit).
+    await throttle.checkRefresh(meta.ip);
+    try {
+      return await refreshCounted(refreshToken, meta);
+    } catch (error) {
+      if (hasCode(error, 'invalid_grant')) await throttle.refreshFailed(meta.ip);
+      throw error;
+    }
+  }
+
+  async function refreshCounted(refreshToken: string, meta: RequestMeta): Promise<TokenPair> {
     const token = await unsealRefreshToken(keyring, refreshToken);
     const key = `${token.sid}:${token.gen}`;
     let pending = inFlight.get(key);

@@ -45,6 +45,11 @@ export function authCookieHeaders(config: AuthConfig, issued: IssuedCookies, now
   ];
 }
 
+/** The device cookie (throttle.ts): httpOnly like the others, and long-lived. */
+export function deviceCookieHeader(config: AuthConfig, device: { name: string; value: string; maxAge: number }): string {
+  return serialize(device.name, device.value, { ...baseOptions(config), maxAge: device.maxAge });
+}
+
 export function clearAuthCookieHeaders(config: AuthConfig): string[] {
   return [config.cookieNames.access, config.cookieNames.refresh].map((name) =>
     serialize(name, '', { ...baseOptions(config), maxAge: 0, expires: new Date(0) }),

@@ -12,9 +12,11 @@ type Holder = { [KEY]?: Promise<Gatehouse> };
 
 export function getGatehouse(): Promise<Gatehouse> {
   const holder = globalThis as Holder;
-  holder[KEY] ??= startGatehouse(loadConfig()).catch((error: unknown) => {
-    delete holder[KEY];
-    throw error;
-  });
+  holder[KEY] ??= startGatehouse(loadConfig())
+    .then((started) => started.gh)
+    .catch((error: unknown) => {
+      delete holder[KEY];
+      throw error;
+    });
   return holder[KEY];
 }

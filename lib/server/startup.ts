@@ -1,6 +1,7 @@
 import { parseConfig, type AuthConfig, type Env } from '../auth/config';
 import { createGatehouse, type Gatehouse } from '../auth/gatehouse';
 import { commonWords } from '../auth/wordlist';
+import { limiterBackendOptions, openLimiterBackend } from '../store/limiters';
 import { openStore } from '../store/open';
 import { demoBanner, demoLeftoverRefusal, seedDemoUsers } from './demo';
 
@@ -24,8 +25,23 @@ export function loadConfig(env: Env = process.env): AuthConfig {
   return parseConfig(env, { secretWords: commonWords() });
 }
 
-export async function startGatehouse(config: AuthConfig, log: (line: string) => void = console.log): Promise<Gatehouse> {
-  const gh = await createGatehouse({ config, store: await openStore(config.database) });
+export interface Started {
+  readonly gh: Gatehouse;
+  /** Closes the database and the sign-in counters' store. */
+  close(): Promise<void>;
+}
+
+export async function startGatehouse(config: AuthConfig, log: (line: string) => void = console.log): Promise<Started> {
+  const store = await openStore(config.database);
+  // The sign-in counters every instance shares: Redis when REDIS_URL is set, else the database.
+  const counters = await openLimiterBackend(limiterBackendOptions(config)).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  const close = async () => {
+    await Promise.allSettled([store.close(), counters.close()]);
+  };
+  const gh = await createGatehouse({ config, store, counters });
   try {
     if (config.demo) {
       await seedDemoUsers(gh);
@@ -35,10 +51,10 @@ export async function startGatehouse(config: AuthConfig, log: (line: string) => 
       if (refusal) throw new StartupRefusedError(refusal);
     }
   } catch (error) {
-    await gh.store.close();
+    await close();
     throw error;
   }
-  return gh;
+  return { gh, close };
 }
 
 /** The message a failed start prints: what is wrong and how to fix it, never a stack for config. */

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +60,9 @@ async function expectRefused(call: Promise<RateLimiterRes>): Promise<RateLimiter
 function limiterContract(name: string, makeFixture: () => Promise<Fixture>) {
   describe(`limiter contract: ${name}`, () => {
     let fixture: Fixture;
+    // Memory counters live in one process and cannot fail: the sharing and outage cases are
+    // not registered for them at all (rather than registered and skipped).
+    const itShared = name === 'memory' ? ((() => undefined) as unknown as typeof it) : it;
     let opened: LimiterBackend[];
     let backend: LimiterBackend;
     const open = async () => {
@@ -168,8 +171,7 @@ function limiterContract(name: string, makeFixture: () => Promise<Fixture>) {
       expect(await limiter.consume('jon')).toMatchObject({ consumedPoints: 1 });
     });
 
-    it('two instances on the same store share every counter', async (context) => {
-      if (!fixture.shared) return context.skip('memory counters live in one process');
+    itShared('two instances on the same store share every counter', async () => {
       const other = await open();
       const mine = backend.limiter({ keyPrefix: 'shared', points: 10, duration: 60 });
       const theirs = other.limiter({ keyPrefix: 'shared', points: 10, duration: 60 });
@@ -191,8 +193,7 @@ function limiterContract(name: string, makeFixture: () => Promise<Fixture>) {
       expect(results.filter((r) => r instanceof Error)).toHaveLength(0);
     });
 
-    it('several instances can open a fresh store at the same moment', async (context) => {
-      if (!fixture.shared) return context.skip('memory counters live in one process');
+    itShared('several instances can open a fresh store at the same moment', async () => {
       const fresh = await makeFixture();
       const opening = await Promise.allSettled([1, 2, 3, 4].map(() => openLimiterBackend(fresh.options)));
       const many = opening.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
@@ -209,8 +210,7 @@ function limiterContract(name: string, makeFixture: () => Promise<Fixture>) {
       }
     });
 
-    it('a failing store rejects with its own error, never as "over the limit"', async (context) => {
-      if (!fixture.shared) return context.skip('memory cannot fail');
+    itShared('a failing store rejects with its own error, never as "over the limit"', async () => {
       const limiter = backend.limiter({ keyPrefix: 'down', points: 10, duration: 60 });
       await limiter.consume('jon');
       await backend.close();
@@ -375,8 +375,6 @@ describe('PostgreSQL counters', () => {
   });
 });
 
-const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
-
 describe('Redis counters', () => {
   it('fail to open, quickly, when the server is unreachable', async () => {
     const started = Date.now();
@@ -384,7 +382,8 @@ describe('Redis counters', () => {
     expect(Date.now() - started).toBeLessThan(COMMAND_TIMEOUT_MS + 1000);
   });
 
-  describe.skipIf(!hasRedisServer)('during an outage', () => {
+  // redis-server is on every machine this runs on (.ci/run starts one when it is not answering).
+  describe('during an outage', () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     let server: ChildProcess | undefined;
     const start = async () => {

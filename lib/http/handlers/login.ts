@@ -2,7 +2,8 @@ import { isAuthError } from '../../auth/errors';
 import type { Gatehouse } from '../../auth/gatehouse';
 import { MAX_PASSWORD_LENGTH } from '../../auth/passwords';
 import { isFormNavigation, readBody, requireField, type ParsedBody } from '../body';
-import { authCookieHeaders, cookieHeaders, readAuthCookies } from '../cookies';
+import { readCookie } from '../../edge/cookie-jar';
+import { authCookieHeaders, cookieHeaders, deviceCookieHeader, readAuthCookies } from '../cookies';
 import { assertSameOrigin } from '../origin';
 import { requestMeta } from '../request-meta';
 import { errorResponse, fromBrowser, json, seeOther, tokenBody } from '../responses';
@@ -31,18 +32,23 @@ export async function handleLogin(request: Request, gh: Gatehouse): Promise<Resp
     const username = requireField(body.fields, 'username', MAX_USERNAME_LENGTH);
     const password = requireField(body.fields, 'password', MAX_PASSWORD_LENGTH);
     const meta = await requestMeta(request, gh.keyring, gh.clock());
-    const pair = await gh.sessions.login(username, password, meta);
+    const cookie = request.headers.get('cookie');
+    const pair = await gh.sessions.login(username, password, meta, { readCookie: (name) => readCookie(cookie, name).value });
 
     // Signing in over an existing session replaces it rather than leaving it alive unseen.
     const previous = readAuthCookies(request, gh.config).refresh;
     if (previous) await gh.sessions.logout({ refreshToken: previous }, meta);
 
-    const headers = cookieHeaders(authCookieHeaders(gh.config, pair, gh.clock()));
+    const lines = authCookieHeaders(gh.config, pair, gh.clock());
+    if (pair.device) lines.push(deviceCookieHeader(gh.config, pair.device));
+    const headers = cookieHeaders(lines);
     if (asJson) return json(tokenBody(pair, !fromBrowser(request)), { headers });
     return seeOther(safeNextPath(rawNext), headers);
   } catch (error) {
     if (asJson || !isAuthError(error)) return errorResponse(error);
     const query = new URLSearchParams({ error: error.code });
+    const retryAfter = (error as { retryAfter?: unknown }).retryAfter;
+    if (typeof retryAfter === 'number') query.set('retry_after', String(retryAfter));
     const next = safeNextPath(rawNext, '');
     if (next) query.set('next', next);
     return seeOther(`/login?${query}`);
