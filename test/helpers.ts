@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { manualClock } from '../lib/auth/clock';
 import { parseConfig, type AuthConfig, type Env } from '../lib/auth/config';
 import { createGatehouse, type Gatehouse } from '../lib/auth/gatehouse';
-import { createArgon2Hasher } from '../lib/auth/passwords';
+import { createArgon2Hasher, type PasswordHasher } from '../lib/auth/passwords';
 import { randomId } from '../lib/auth/random';
 import type { Store, User } from '../lib/auth/store';
 import { openSqliteStore } from '../lib/store/sqlite/store';
@@ -42,14 +42,14 @@ export interface TestRig {
   addUser(username: string, opts?: { name?: string; admin?: boolean; password?: string }): Promise<User>;
 }
 
-export async function makeRig(env: Env = {}, store?: Store): Promise<TestRig> {
+export async function makeRig(env: Env = {}, store?: Store, parts: { hasher?: PasswordHasher } = {}): Promise<TestRig> {
   const clock = manualClock();
   const temp = store ? undefined : tempSqlite();
   const gh = await createGatehouse({
     config: testConfig(env),
     store: store ?? temp!.store,
     clock,
-    hasher: cheapHasher(),
+    hasher: parts.hasher ?? cheapHasher(),
   });
   return {
     gh,
