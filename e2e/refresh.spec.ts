@@ -1,4 +1,4 @@
-import { expect, request as apiRequest, test } from '@playwright/test';
+import { expect, test } from './support/fixtures';
 import { BASE_URL, COOKIE, REFRESH_GRACE } from './support/env';
 import { authCookies, jtiOf, plantCookie, sessionRow, sidOf, signIn, sleep, waitForAccessExpiry } from './support/helpers';
 
@@ -53,7 +53,7 @@ test.describe('transparent refresh', () => {
     expect(sessionRow(sid)).toMatchObject({ revoked_at: null });
   });
 
-  test('a refresh token replayed after the grace window revokes the session; the next navigation lands on /login', async ({ page, context }) => {
+  test('a refresh token replayed after the grace window revokes the session; the next navigation lands on /login', async ({ page, context, playwright }) => {
     await signIn(page, 'jon');
     await expect(page).toHaveURL('/dashboard');
     const stolen = (await authCookies(context)).refresh!.value;
@@ -65,7 +65,7 @@ test.describe('transparent refresh', () => {
     await sleep(REFRESH_GRACE * 1000 + 500);
 
     // The thief replays the old one.
-    const thief = await apiRequest.newContext({ baseURL: BASE_URL });
+    const thief = await playwright.request.newContext({ baseURL: BASE_URL });
     const res = await thief.post('/api/auth/token', { form: { refresh_token: stolen } });
     expect(res.status()).toBe(401);
     expect(await res.json()).toMatchObject({ error: 'invalid_grant' });

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { expect, type BrowserContext, type Page } from '@playwright/test';
+import type { BrowserContext, Page } from '@playwright/test';
 import { decodeJwt } from 'jose';
 import { COOKIE, CONTROL_PORT, DATA_DIR, DATABASE_URL, ROOT, USERS } from './env';
+import { expect } from './fixtures';
 
 export type UserName = keyof typeof USERS;
 
