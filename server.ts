@@ -27,17 +27,22 @@ async function main(): Promise<void> {
   const hostname = env.HOST ?? '0.0.0.0';
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number (got "${env.PORT}")`);
 
-  // Fail before loading Next.js when the secret is plainly missing or weak (the demo's secret
-  // is generated while Next.js loads next.config.js, so that case is checked after prepare()).
-  if (env.AUTH_DEMO !== '1' && env.AUTH_DEMO !== 'true') loadConfig();
+  // Configuration, migrations, and the refusal to serve leftover demo accounts, before Next.js
+  // even loads. The demo's secret is generated while Next.js loads next.config.js, so the demo
+  // is checked after prepare(). (instrumentation.ts runs the same checks inside Next.js; they
+  // are idempotent.)
+  const demo = env.AUTH_DEMO === '1' || env.AUTH_DEMO === 'true';
+  const check = async () => {
+    const config = loadConfig();
+    await (await startGatehouse(config, () => undefined)).close();
+    return config;
+  };
+  const early = demo && !env.AUTH_SECRET?.trim() ? undefined : await check();
 
   const { default: next } = await import('next');
   const app = next({ dev: false, dir: __dirname, hostname, port });
   await app.prepare();
-  const config = loadConfig();
-  // Migrations, the demo seed, or the refusal to serve leftover demo accounts: all before the
-  // first request. (instrumentation.ts runs the same checks inside Next.js; they are idempotent.)
-  await (await startGatehouse(config, () => undefined)).close();
+  const config = early ?? (await check());
 
   const handle = app.getRequestHandler();
   const server = createServer((req, res) => {

@@ -31,8 +31,10 @@ export function getPageAuth(options: { confirm?: boolean } = {}): Promise<PageAu
 }
 
 const pageAuth = cache(async (confirm: boolean): Promise<PageAuth> => {
-  const gh = await getGatehouse();
+  // headers() first: it marks the page dynamic before anything can fail, so `next build`
+  // never tries to prerender a page (or open the database) without configuration.
   const h = await headers();
+  const gh = await getGatehouse();
   // The same reading as the middleware and the route handlers: a duplicated cookie counts as
   // none. The forwarded Cookie header already holds the token the middleware refreshed.
   const token = readAuthCookieHeader(h.get('cookie'), gh.config.cookieNames).access;
