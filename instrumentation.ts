@@ -8,14 +8,9 @@ export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
   // `next build` runs this too: never open a database or seed demo users at build time.
   if (process.env.NEXT_PHASE === 'phase-production-build') return;
-  const [{ getGatehouse }, { startupFailureMessage }] = await Promise.all([
+  const [{ getGatehouse }, { exitOnStartupFailure }] = await Promise.all([
     import('./lib/server/runtime'),
     import('./lib/server/startup'),
   ]);
-  try {
-    await getGatehouse();
-  } catch (error) {
-    console.error(startupFailureMessage(error));
-    process.exit(1);
-  }
+  await getGatehouse().catch(exitOnStartupFailure);
 }

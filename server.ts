@@ -14,7 +14,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { clientAddress, isTrustedPeer } from './lib/auth/client-address';
 import type { AuthConfig } from './lib/auth/config';
 import { CLIENT_ADDRESS_HEADER, INTERNAL_HEADER_PREFIX } from './lib/edge/paths';
-import { loadConfig, startGatehouse, startupFailureMessage } from './lib/server/startup';
+import { exitOnStartupFailure, loadConfig, startGatehouse } from './lib/server/startup';
 
 const HSTS = 'max-age=63072000';
 
@@ -24,7 +24,8 @@ async function main(): Promise<void> {
   // `next start` always runs as production; so does this server.
   env.NODE_ENV = 'production';
   const port = Number(env.PORT ?? 3000);
-  const hostname = env.HOST ?? '0.0.0.0';
+  // Unset: every interface, IPv4 and IPv6 (localhost may resolve to either).
+  const hostname = env.HOST?.trim() || undefined;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number (got "${env.PORT}")`);
 
   // Configuration, migrations, and the refusal to serve leftover demo accounts, before Next.js
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   const early = demo && !env.AUTH_SECRET?.trim() ? undefined : await check();
 
   const { default: next } = await import('next');
-  const app = next({ dev: false, dir: __dirname, hostname, port });
+  const app = next({ dev: false, dir: __dirname, hostname: hostname ?? 'localhost', port });
   await app.prepare();
   const config = early ?? (await check());
 
@@ -53,10 +54,15 @@ async function main(): Promise<void> {
       res.end('server error');
     });
   });
-  server.listen(port, hostname, () => {
-    console.log(`[gatehouse] ready on http://${hostname === '0.0.0.0' ? 'localhost' : hostname}:${port}`);
+  server.listen({ port, host: hostname }, () => {
+    console.log(`[gatehouse] ready on http://${hostname ?? 'localhost'}:${port}`);
   });
-  const stop = () => server.close(() => process.exit(0));
+  const stop = () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    // Keep-alive clients must not hold a shutdown open.
+    setTimeout(() => process.exit(0), 3000).unref();
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }
@@ -81,7 +87,4 @@ function prepareRequest(req: IncomingMessage, res: ServerResponse, config: AuthC
   if (config.cookieSecure) res.setHeader('strict-transport-security', HSTS);
 }
 
-main().catch((error: unknown) => {
-  console.error(startupFailureMessage(error));
-  process.exit(1);
-});
+main().catch(exitOnStartupFailure);

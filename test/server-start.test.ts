@@ -18,7 +18,7 @@ function start(env: Record<string, string>): Promise<{ code: number; out: string
     execFile(
       process.execPath,
       ['--import', 'tsx', 'server.ts'],
-      { env: { ...base, PORT: '3399', ...env }, timeout: 60_000 },
+      { env: { ...base, NODE_ENV: 'production' as const, PORT: '3399', ...env }, timeout: 60_000 },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, out: stdout + stderr }),
     );
   });

@@ -21,6 +21,8 @@ export const USERS = {
   jon: { username: 'jon', name: 'Jon Doe', admin: true, password: 'e2e-password-jon' },
   ada: { username: 'ada', name: 'Ada Lovelace', admin: false, password: 'e2e-password-ada' },
   eve: { username: 'eve', name: 'Eve Banned', admin: false, password: 'e2e-password-eve' },
+  // Attacked in the throttling tests, so its counters never get in the others' way.
+  zed: { username: 'zed', name: 'Zed Target', admin: false, password: 'e2e-password-zed' },
 } as const;
 
 export const COOKIE = { access: '__Host-gatehouse-access', refresh: '__Host-gatehouse-refresh' } as const;

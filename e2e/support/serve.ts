@@ -13,7 +13,7 @@ import { createArgon2Hasher } from '../../lib/auth/passwords';
 import { cryptoRandom } from '../../lib/auth/random';
 import { createUserAdmin } from '../../lib/auth/users';
 import { openSqliteStore } from '../../lib/store/sqlite/store';
-import { ACCESS_TTL, APP_PORT, CONTROL_PORT, DATA_DIR, DATABASE_URL, PROXY_PORT, REFRESH_GRACE, ROOT, USERS } from './env';
+import { ACCESS_TTL, APP_PORT, BASE_URL, CONTROL_PORT, DATA_DIR, DATABASE_URL, PROXY_PORT, REFRESH_GRACE, ROOT, USERS } from './env';
 
 async function seed() {
   rmSync(DATA_DIR, { recursive: true, force: true });
@@ -59,12 +59,16 @@ function startProxy() {
 async function main() {
   await seed();
   const stopProxy = startProxy();
-  const next = spawn(process.execPath, [join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-p', String(APP_PORT)], {
+  // The app as `npm start` serves it: server.ts (client addresses from the socket, HSTS,
+  // internal headers stripped) in production mode.
+  const next = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server.ts')], {
     cwd: ROOT,
     stdio: 'inherit',
     env: {
       ...process.env,
       NODE_ENV: 'production',
+      PORT: String(APP_PORT),
+      AUTH_PUBLIC_URL: BASE_URL,
       AUTH_SECRET: randomBytes(32).toString('base64url'),
       DATABASE_URL,
       AUTH_ACCESS_TTL: String(ACCESS_TTL),

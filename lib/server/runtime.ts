@@ -12,11 +12,10 @@ type Holder = { [KEY]?: Promise<Gatehouse> };
 
 export function getGatehouse(): Promise<Gatehouse> {
   const holder = globalThis as Holder;
-  holder[KEY] ??= startGatehouse(loadConfig())
-    .then((started) => started.gh)
-    .catch((error: unknown) => {
-      delete holder[KEY];
-      throw error;
-    });
+  // Async all the way: a configuration error must reject the promise, not throw past callers.
+  holder[KEY] ??= (async () => (await startGatehouse(loadConfig())).gh)().catch((error: unknown) => {
+    delete holder[KEY];
+    throw error;
+  });
   return holder[KEY];
 }

@@ -62,3 +62,9 @@ export function startupFailureMessage(error: unknown): string {
   const known = error instanceof Error && ['ConfigError', 'StartupRefusedError'].includes(error.name);
   return `[gatehouse] cannot start.\n${known ? (error as Error).message : String((error as Error)?.stack ?? error)}`;
 }
+
+/** Ends a start that cannot serve: the message, then a non-zero exit before any request. */
+export function exitOnStartupFailure(error: unknown): never {
+  console.error(startupFailureMessage(error));
+  process.exit(1);
+}

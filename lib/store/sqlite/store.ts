@@ -166,12 +166,15 @@ export function openSqliteStore(path: string): Store {
  */
 export function createPrivately(path: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
-  chmodSync(path, 0o600);
+  if (!existsSync(/*turbopackIgnore: true*/ path)) closeSync(openSync(/*turbopackIgnore: true*/ path, 'a', 0o600));
+  chmodSync(/*turbopackIgnore: true*/ path, 0o600);
 }
 
 function restrictSidecars(path: string): void {
-  for (const file of [`${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
+  // turbopackIgnore: runtime paths, not files for the build to trace.
+  for (const file of [`${path}-wal`, `${path}-shm`]) {
+    if (existsSync(/*turbopackIgnore: true*/ file)) chmodSync(/*turbopackIgnore: true*/ file, 0o600);
+  }
 }
 
 function migrate(db: Database.Database): void {

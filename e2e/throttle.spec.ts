@@ -1,0 +1,125 @@
+import { request as httpRequest } from 'node:http';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { expect, test } from './support/fixtures';
+import { APP_PORT, ROOT, USERS } from './support/env';
+import { loginError, signIn } from './support/helpers';
+
+/**
+ * Sign-in throttling as people and attackers meet it, through server.ts: the form's message
+ * with and without JavaScript, and the device cookie that keeps a real user in while someone
+ * else hammers the account from other addresses (127.0.0.x sources are separate clients).
+ */
+const TOO_MANY = 'Too many sign-in attempts. Please wait 1 minute before trying again.';
+
+/** A JSON sign-in from another loopback address, as a different client on the internet would. */
+function loginFrom(address: string, username: string, password: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port: APP_PORT, path: '/api/auth/login', method: 'POST', localAddress: address, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify({ username, password }));
+  });
+}
+
+test.describe('sign-in throttling', () => {
+  test.describe(() => {
+    // One pattern: Playwright reads a two-element array option as [value, fixture options].
+    test.use({ expectedConsoleErrors: [/status of (401|429) .*\/api\/auth\/login$/] });
+
+    test('with JavaScript: after five wrong passwords the form says how long to wait, announced', async ({ page }) => {
+      await page.goto('/login');
+      for (let i = 0; i < 5; i++) {
+        await page.getByLabel('Username').fill('nobody-js');
+        await page.getByLabel('Password').fill(`wrong password ${i}`);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await expect(loginError(page)).toHaveText('Wrong username or password.');
+      }
+      await page.getByLabel('Password').fill('wrong password 5');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect(loginError(page)).toHaveText(TOO_MANY);
+      await expect(loginError(page)).toHaveAttribute('role', 'alert');
+      await expect(page.getByText('Your account may have been disabled')).toHaveCount(0);
+    });
+  });
+
+  test('without JavaScript: the form post lands back on /login with the same message', async ({ browser }) => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    for (let i = 0; i < 6; i++) {
+      await page.goto('/login?next=%2Fadmin');
+      await page.getByLabel('Username').fill('nobody-nojs');
+      await page.getByLabel('Password').fill(`wrong password ${i}`);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(/\/login\?error=/);
+    }
+    expect(new URL(page.url()).searchParams.get('error')).toBe('too_many_attempts');
+    expect(new URL(page.url()).searchParams.get('retry_after')).toBe('60');
+    expect(new URL(page.url()).searchParams.get('next')).toBe('/admin');
+    await expect(loginError(page)).toHaveText(TOO_MANY);
+    await expect(loginError(page)).toHaveAttribute('role', 'alert');
+    await context.close();
+  });
+
+  test.describe(() => {
+    test.use({ expectedConsoleErrors: [/status of 429 .*\/api\/auth\/login$/] });
+
+    test("an attacker hammering zed from elsewhere cannot keep zed out of the browser he signed in with", async ({ page, context, browser }) => {
+      await signIn(page, 'zed');
+      await expect(page).toHaveURL('/dashboard');
+      const device = (await context.cookies()).find((c) => c.name.startsWith('__Host-gatehouse-device-'));
+      expect(device).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
+      await page.getByRole('button', { name: 'Sign out' }).first().click();
+      await expect(page.getByRole('banner').getByRole('link', { name: 'Sign in' })).toBeVisible();
+
+      // Twelve guesses from twelve addresses: the per-account limit (10) trips.
+      const statuses: number[] = [];
+      for (let i = 0; i < 12; i++) statuses.push(await loginFrom(`127.0.0.${20 + i}`, 'zed', `guess ${i}`));
+      expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+      expect(statuses.slice(10)).toEqual([429, 429]);
+
+      // A browser without the device cookie, with the right password, is refused…
+      const stranger = await browser.newContext();
+      const strangerPage = await stranger.newPage();
+      await strangerPage.goto('/login');
+      await strangerPage.getByLabel('Username').fill('zed');
+      await strangerPage.getByLabel('Password').fill(USERS.zed.password);
+      await strangerPage.getByRole('button', { name: 'Sign in' }).click();
+      await expect(loginError(strangerPage)).toHaveText(TOO_MANY);
+      await stranger.close();
+
+      // …and zed's own browser gets straight in.
+      await signIn(page, 'zed');
+      await expect(page).toHaveURL('/dashboard');
+      await expect(page.getByTestId('welcome')).toHaveText('Welcome, Zed Target');
+    });
+  });
+
+  test('a bare `next start` without AUTH_SECRET exits non-zero before serving, naming AUTH_SECRET', async () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AUTH_|DATABASE_URL)/.test(k)));
+    const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-p', String(APP_PORT + 7)], {
+      cwd: ROOT,
+      env: { ...env, NODE_ENV: 'production', DATABASE_URL: `file:${join(ROOT, '.tmp', 'e2e', 'bare-start.db')}` } as NodeJS.ProcessEnv,
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d));
+    child.stderr.on('data', (d: Buffer) => (output += d));
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve(null);
+      }, 25_000);
+      child.on('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    expect(output).toContain('AUTH_SECRET is not set');
+    expect(code).toBe(1);
+  });
+});
