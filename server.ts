@@ -13,6 +13,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { clientAddress, isTrustedPeer } from './lib/auth/client-address';
 import type { AuthConfig } from './lib/auth/config';
+import { systemClock } from './lib/auth/clock';
+import { createRequestRate, type RequestRate } from './lib/auth/request-rate';
 import { CLIENT_ADDRESS_HEADER, INTERNAL_HEADER_PREFIX } from './lib/edge/paths';
 import { exitOnStartupFailure, loadConfig, startGatehouse } from './lib/server/startup';
 
@@ -46,8 +48,14 @@ async function main(): Promise<void> {
   const config = early ?? (await check());
 
   const handle = app.getRequestHandler();
+  const signInRate = createRequestRate({
+    burst: config.throttle.requestBurst,
+    perSecond: config.throttle.requestRate,
+    clock: systemClock,
+  });
   const server = createServer((req, res) => {
-    prepareRequest(req, res, config);
+    const client = prepareRequest(req, res, config);
+    if (shedSignIn(req, res, client, signInRate)) return;
     handle(req, res).catch((error: unknown) => {
       console.error('[gatehouse] request failed', error);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -67,7 +75,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-function prepareRequest(req: IncomingMessage, res: ServerResponse, config: AuthConfig): void {
+/** Returns the client address it settled on. */
+function prepareRequest(req: IncomingMessage, res: ServerResponse, config: AuthConfig): string {
   const h = req.headers;
   const peer = req.socket.remoteAddress;
   const forwarded = Array.isArray(h['x-forwarded-for']) ? h['x-forwarded-for'].join(',') : h['x-forwarded-for'];
@@ -84,7 +93,39 @@ function prepareRequest(req: IncomingMessage, res: ServerResponse, config: AuthC
     // Internal headers are signed anyway; the client address one is checked by its MAC.
     if (name.startsWith(INTERNAL_HEADER_PREFIX) && name !== CLIENT_ADDRESS_HEADER) delete h[name];
   }
-  if (config.cookieSecure) res.setHeader('strict-transport-security', HSTS);
+  // HSTS whenever the site is https: Secure cookies say so, and so does an https AUTH_PUBLIC_URL.
+  if (config.cookieSecure || config.publicUrl?.startsWith('https:')) res.setHeader('strict-transport-security', HSTS);
+  return client;
+}
+
+/**
+ * A client sending sign-ins faster than any person is answered here, before Next.js and the
+ * counters' store spend a millisecond or two each on it (lib/auth/request-rate.ts): a flood
+ * must not queue signed-in users behind its refusals. Same code and shape as the throttle's
+ * 429; a form post goes back to the sign-in page with the wait.
+ */
+function shedSignIn(req: IncomingMessage, res: ServerResponse, client: string, rate: RequestRate): boolean {
+  if (req.method !== 'POST' || req.url?.split('?')[0] !== '/api/auth/login') return false;
+  const wait = rate.take(client);
+  if (wait === 0) return false;
+  const headers = {
+    'cache-control': 'private, no-store',
+    'retry-after': String(wait),
+    'x-content-type-options': 'nosniff',
+    connection: 'close',
+  };
+  const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const accept = String(req.headers.accept ?? '');
+  if (type === 'application/x-www-form-urlencoded' && !/\bapplication\/json\b/i.test(accept)) {
+    res.writeHead(303, { ...headers, location: `/login?error=too_many_attempts&retry_after=${wait}` });
+    res.end();
+  } else {
+    res.writeHead(429, { ...headers, 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify({ error: 'too_many_attempts', error_description: 'too many sign-in requests from this address', retry_after: wait }));
+  }
+  // The body is never read; don't let a slow client hold the socket.
+  req.resume();
+  return true;
 }
 
 main().catch(exitOnStartupFailure);

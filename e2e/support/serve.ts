@@ -69,6 +69,10 @@ async function main() {
       NODE_ENV: 'production',
       PORT: String(APP_PORT),
       AUTH_PUBLIC_URL: BASE_URL,
+      // The suite signs in from one address many times a minute; the shedding itself is
+      // tested from an address of its own (throttle.spec.ts).
+      AUTH_THROTTLE_BURST: '40',
+      AUTH_THROTTLE_RATE: '5',
       AUTH_SECRET: randomBytes(32).toString('base64url'),
       DATABASE_URL,
       AUTH_ACCESS_TTL: String(ACCESS_TTL),

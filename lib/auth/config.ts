@@ -73,6 +73,9 @@ export interface ThrottleConfig {
   readonly device: number;
   /** Failed refreshes (invalid_grant) per address within ten minutes. */
   readonly refresh: number;
+  /** Sign-in requests one address may send at once, and earns back per second (load shedding). */
+  readonly requestBurst: number;
+  readonly requestRate: number;
   /** First block; each further block of the same key doubles, up to blockMax. */
   readonly blockMin: number;
   readonly blockMax: number;
@@ -88,7 +91,7 @@ export const DEFAULTS = {
   databaseUrl: 'file:.data/gatehouse.db',
   maxSessions: 50,
   hashQueue: 32,
-  throttle: { account: 10, pair: 5, address: 30, device: 10, refresh: 60, blockMin: 60, blockMax: 3600 },
+  throttle: { account: 10, pair: 5, address: 30, device: 10, refresh: 60, requestBurst: 10, requestRate: 1, blockMin: 60, blockMax: 3600 },
 } as const satisfies Record<string, unknown> & { throttle: ThrottleConfig };
 
 export const MIN_SECRET_LENGTH = 32;
@@ -172,6 +175,8 @@ export function parseConfig(env: Env, options: ParseOptions = {}): AuthConfig {
     address: count(env, 'AUTH_THROTTLE_ADDRESS', t.address, 1, 10_000, problems),
     device: count(env, 'AUTH_THROTTLE_DEVICE', t.device, 1, 1000, problems),
     refresh: count(env, 'AUTH_THROTTLE_REFRESH', t.refresh, 1, 100_000, problems),
+    requestBurst: count(env, 'AUTH_THROTTLE_BURST', t.requestBurst, 1, 100_000, problems),
+    requestRate: count(env, 'AUTH_THROTTLE_RATE', t.requestRate, 1, 100_000, problems),
     blockMin: seconds(env, 'AUTH_THROTTLE_BLOCK_MIN', t.blockMin, 1, 86_400, problems) ?? t.blockMin,
     blockMax: seconds(env, 'AUTH_THROTTLE_BLOCK_MAX', t.blockMax, 1, 7 * 86_400, problems) ?? t.blockMax,
   };
