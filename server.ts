@@ -28,7 +28,8 @@ async function main(): Promise<void> {
   const port = Number(env.PORT ?? 3000);
   // Unset: every interface, IPv4 and IPv6 (localhost may resolve to either).
   const hostname = env.HOST?.trim() || undefined;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number (got "${env.PORT}")`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number (got "${env.PORT}")`);
 
   // Configuration, migrations, and the refusal to serve leftover demo accounts, before Next.js
   // even loads. The demo's secret is generated while Next.js loads next.config.js, so the demo
@@ -79,7 +80,9 @@ async function main(): Promise<void> {
 function prepareRequest(req: IncomingMessage, res: ServerResponse, config: AuthConfig): string {
   const h = req.headers;
   const peer = req.socket.remoteAddress;
-  const forwarded = Array.isArray(h['x-forwarded-for']) ? h['x-forwarded-for'].join(',') : h['x-forwarded-for'];
+  const forwarded = Array.isArray(h['x-forwarded-for'])
+    ? h['x-forwarded-for'].join(',')
+    : h['x-forwarded-for'];
   const client = clientAddress(peer, forwarded, config.trustedProxies) ?? 'unknown';
   h['x-forwarded-for'] = client;
   delete h['x-real-ip'];
@@ -94,7 +97,8 @@ function prepareRequest(req: IncomingMessage, res: ServerResponse, config: AuthC
     if (name.startsWith(INTERNAL_HEADER_PREFIX) && name !== CLIENT_ADDRESS_HEADER) delete h[name];
   }
   // HSTS whenever the site is https: Secure cookies say so, and so does an https AUTH_PUBLIC_URL.
-  if (config.cookieSecure || config.publicUrl?.startsWith('https:')) res.setHeader('strict-transport-security', HSTS);
+  if (config.cookieSecure || config.publicUrl?.startsWith('https:'))
+    res.setHeader('strict-transport-security', HSTS);
   return client;
 }
 
@@ -114,14 +118,23 @@ function shedSignIn(req: IncomingMessage, res: ServerResponse, client: string, r
     'x-content-type-options': 'nosniff',
     connection: 'close',
   };
-  const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = String(req.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
   const accept = String(req.headers.accept ?? '');
   if (type === 'application/x-www-form-urlencoded' && !/\bapplication\/json\b/i.test(accept)) {
     res.writeHead(303, { ...headers, location: `/login?error=too_many_attempts&retry_after=${wait}` });
     res.end();
   } else {
     res.writeHead(429, { ...headers, 'content-type': 'application/json; charset=utf-8' });
-    res.end(JSON.stringify({ error: 'too_many_attempts', error_description: 'too many sign-in requests from this address', retry_after: wait }));
+    res.end(
+      JSON.stringify({
+        error: 'too_many_attempts',
+        error_description: 'too many sign-in requests from this address',
+        retry_after: wait,
+      }),
+    );
   }
   // The body is never read; don't let a slow client hold the socket.
   req.resume();

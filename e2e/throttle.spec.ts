@@ -17,14 +17,31 @@ function loginFrom(address: string, username: string, password: string): Promise
   return loginReply(address, username, password).then((r) => r.status);
 }
 
-function loginReply(address: string, username: string, password: string): Promise<{ status: number; body: string; retryAfter: string | undefined }> {
+function loginReply(
+  address: string,
+  username: string,
+  password: string,
+): Promise<{ status: number; body: string; retryAfter: string | undefined }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: '127.0.0.1', port: APP_PORT, path: '/api/auth/login', method: 'POST', localAddress: address, headers: { 'content-type': 'application/json' } },
+      {
+        host: '127.0.0.1',
+        port: APP_PORT,
+        path: '/api/auth/login',
+        method: 'POST',
+        localAddress: address,
+        headers: { 'content-type': 'application/json' },
+      },
       (res) => {
         let body = '';
         res.on('data', (d: Buffer) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, retryAfter: res.headers['retry-after'] as string | undefined }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body,
+            retryAfter: res.headers['retry-after'] as string | undefined,
+          }),
+        );
       },
     );
     req.on('error', reject);
@@ -37,7 +54,9 @@ test.describe('sign-in throttling', () => {
     // One pattern: Playwright reads a two-element array option as [value, fixture options].
     test.use({ expectedConsoleErrors: [/status of (401|429) .*\/api\/auth\/login$/] });
 
-    test('with JavaScript: after five wrong passwords the form says how long to wait, announced', async ({ page }) => {
+    test('with JavaScript: after five wrong passwords the form says how long to wait, announced', async ({
+      page,
+    }) => {
       await page.goto('/login');
       for (let i = 0; i < 5; i++) {
         await page.getByLabel('Username').fill('nobody-js');
@@ -53,7 +72,9 @@ test.describe('sign-in throttling', () => {
     });
   });
 
-  test('without JavaScript: the form post lands back on /login with the same message', async ({ browser }) => {
+  test('without JavaScript: the form post lands back on /login with the same message', async ({
+    browser,
+  }) => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     for (let i = 0; i < 6; i++) {
@@ -74,7 +95,11 @@ test.describe('sign-in throttling', () => {
   test.describe(() => {
     test.use({ expectedConsoleErrors: [/status of 429 .*\/api\/auth\/login$/] });
 
-    test("an attacker hammering zed from elsewhere cannot keep zed out of the browser he signed in with", async ({ page, context, browser }) => {
+    test('an attacker hammering zed from elsewhere cannot keep zed out of the browser he signed in with', async ({
+      page,
+      context,
+      browser,
+    }) => {
       await signIn(page, 'zed');
       await expect(page).toHaveURL('/dashboard');
       const device = (await context.cookies()).find((c) => c.name.startsWith('__Host-gatehouse-device-'));
@@ -106,7 +131,9 @@ test.describe('sign-in throttling', () => {
   });
 
   test('a client flooding sign-in is answered by server.ts before Next.js: 429 past its burst, others unaffected', async () => {
-    const replies = await Promise.all(Array.from({ length: 60 }, (_, i) => loginReply('127.0.0.60', `flood${i}`, 'x')));
+    const replies = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => loginReply('127.0.0.60', `flood${i}`, 'x')),
+    );
     const shed = replies.filter((r) => r.body.includes('too many sign-in requests from this address'));
     // 40 in the burst (a few more may earn their token back while the burst is in flight).
     expect(shed.length).toBeGreaterThanOrEqual(10);
@@ -118,11 +145,21 @@ test.describe('sign-in throttling', () => {
   });
 
   test('a bare `next start` without AUTH_SECRET exits non-zero before serving, naming AUTH_SECRET', async () => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AUTH_|DATABASE_URL)/.test(k)));
-    const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-p', String(APP_PORT + 7)], {
-      cwd: ROOT,
-      env: { ...env, NODE_ENV: 'production', DATABASE_URL: `file:${join(ROOT, '.tmp', 'e2e', 'bare-start.db')}` } as NodeJS.ProcessEnv,
-    });
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^(AUTH_|DATABASE_URL)/.test(k)),
+    );
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-p', String(APP_PORT + 7)],
+      {
+        cwd: ROOT,
+        env: {
+          ...env,
+          NODE_ENV: 'production',
+          DATABASE_URL: `file:${join(ROOT, '.tmp', 'e2e', 'bare-start.db')}`,
+        } as NodeJS.ProcessEnv,
+      },
+    );
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d));
     child.stderr.on('data', (d: Buffer) => (output += d));

@@ -49,7 +49,11 @@ interface Reply {
   ms: number;
 }
 
-function send(method: string, path: string, options: { body?: string; headers?: Record<string, string>; from?: string } = {}): Promise<Reply> {
+function send(
+  method: string,
+  path: string,
+  options: { body?: string; headers?: Record<string, string>; from?: string } = {},
+): Promise<Reply> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const req = request(
@@ -66,7 +70,14 @@ function send(method: string, path: string, options: { body?: string; headers?: 
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers, ms: performance.now() - started }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body,
+            headers: res.headers,
+            ms: performance.now() - started,
+          }),
+        );
       },
     );
     req.on('error', reject);
@@ -76,9 +87,24 @@ function send(method: string, path: string, options: { body?: string; headers?: 
 
 async function seed(dbPath: string) {
   const store = openSqliteStore(dbPath);
-  const admin = createUserAdmin({ store, hasher: createArgon2Hasher(), clock: systemClock, random: cryptoRandom });
-  await admin.add({ username: VICTIM.username, displayName: 'Jon Doe', password: VICTIM.password, admin: true });
-  await admin.add({ username: SIGNED_IN.username, displayName: 'Ada Lovelace', password: SIGNED_IN.password, admin: false });
+  const admin = createUserAdmin({
+    store,
+    hasher: createArgon2Hasher(),
+    clock: systemClock,
+    random: cryptoRandom,
+  });
+  await admin.add({
+    username: VICTIM.username,
+    displayName: 'Jon Doe',
+    password: VICTIM.password,
+    admin: true,
+  });
+  await admin.add({
+    username: SIGNED_IN.username,
+    displayName: 'Ada Lovelace',
+    password: SIGNED_IN.password,
+    admin: false,
+  });
   await store.close();
 }
 
@@ -118,7 +144,9 @@ async function waitUntilUp(server: ChildProcess) {
 function memory(pid: number) {
   const read = (field: string) => {
     try {
-      const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+        readFileSync(`/proc/${pid}/status`, 'utf8'),
+      );
       return match ? Number(match[1]) / 1024 : NaN;
     } catch {
       return NaN;
@@ -159,7 +187,8 @@ async function main() {
 
     const idleRss = mem.rss();
     const login = await send('POST', '/api/auth/login', { body: JSON.stringify(SIGNED_IN) });
-    if (login.status !== 200) throw new Error(`sign-in of the measured user failed: ${login.status} ${login.body}`);
+    if (login.status !== 200)
+      throw new Error(`sign-in of the measured user failed: ${login.status} ${login.body}`);
     const cookie = (login.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
 
     // Idle: the signed-in user alone.
@@ -175,7 +204,9 @@ async function main() {
     await Promise.all(
       Array.from({ length: 100 }, async (_, i) => {
         const body = JSON.stringify({ username: `burst${i}`, password: 'not the password' });
-        const reply = await send('POST', '/api/auth/login', { body, from: `127.0.1.${i + 1}` }).catch(() => ({ status: 0 }));
+        const reply = await send('POST', '/api/auth/login', { body, from: `127.0.1.${i + 1}` }).catch(() => ({
+          status: 0,
+        }));
         burst[reply.status] = (burst[reply.status] ?? 0) + 1;
       }),
     );
@@ -214,28 +245,46 @@ async function main() {
 
     // Hashes run, from the server's own audit trail: every checked attempt is a login_failed.
     const db = new Database(dbPath, { readonly: true });
-    const hashes = (db.prepare("SELECT count(*) AS n FROM auth_events WHERE type IN ('login_failed', 'login_ok')").get() as { n: number }).n;
+    const hashes = (
+      db
+        .prepare("SELECT count(*) AS n FROM auth_events WHERE type IN ('login_failed', 'login_ok')")
+        .get() as { n: number }
+    ).n;
     db.close();
     const peak = Math.max(peakRss, mem.peak());
 
     const ms = (v: number) => `${v.toFixed(1)} ms`;
-    console.log(`\nGatehouse under a sign-in flood (${elapsed.toFixed(1)} s, ${CONCURRENCY} connections from ${ADDRESSES} addresses)\n`);
+    console.log(
+      `\nGatehouse under a sign-in flood (${elapsed.toFixed(1)} s, ${CONCURRENCY} connections from ${ADDRESSES} addresses)\n`,
+    );
     console.log(`  sign-in attempts sent        ${sent}  (${Math.round(sent / elapsed)}/s)`);
     console.log(`  refused before hashing (429) ${counts[429] ?? 0}`);
     console.log(`  checked (401)                ${counts[401] ?? 0}`);
     console.log(`  server busy (503)            ${counts[503] ?? 0}`);
     const other = Object.entries(counts).filter(([k]) => !['401', '429', '503'].includes(k));
-    if (other.length) console.log(`  other                        ${other.map(([k, v]) => `${k}: ${v}`).join(', ')}`);
-    console.log(`  argon2 hashes run            ${hashes - (burst[401] ?? 0)}  (audit trail, includes the measured user's sign-in)`);
-    console.log(`  signed-in /dashboard idle    median ${ms(pct(idle, 50))}, p95 ${ms(pct(idle, 95))}  (${idle.length} loads)`);
-    console.log(`  signed-in /dashboard flood   median ${ms(pct(during, 50))}, p95 ${ms(pct(during, 95))}  (${during.length} loads)`);
-    console.log(`  median ratio flood / idle    ${(pct(during, 50) / pct(idle, 50)).toFixed(2)}×  (goal ≤ 3×)`);
-    console.log(`  server memory (RSS)          ${idleRss.toFixed(0)} MiB idle, ${peak.toFixed(0)} MiB peak during the flood`);
+    if (other.length)
+      console.log(`  other                        ${other.map(([k, v]) => `${k}: ${v}`).join(', ')}`);
+    console.log(
+      `  argon2 hashes run            ${hashes - (burst[401] ?? 0)}  (audit trail, includes the measured user's sign-in)`,
+    );
+    console.log(
+      `  signed-in /dashboard idle    median ${ms(pct(idle, 50))}, p95 ${ms(pct(idle, 95))}  (${idle.length} loads)`,
+    );
+    console.log(
+      `  signed-in /dashboard flood   median ${ms(pct(during, 50))}, p95 ${ms(pct(during, 95))}  (${during.length} loads)`,
+    );
+    console.log(
+      `  median ratio flood / idle    ${(pct(during, 50) / pct(idle, 50)).toFixed(2)}×  (goal ≤ 3×)`,
+    );
+    console.log(
+      `  server memory (RSS)          ${idleRss.toFixed(0)} MiB idle, ${peak.toFixed(0)} MiB peak during the flood`,
+    );
     console.log(`\n100 simultaneous first sign-ins from 100 addresses (${burstMs.toFixed(0)} ms)\n`);
     console.log(`  checked (401)                ${burst[401] ?? 0}`);
     console.log(`  told to retry (503)          ${burst[503] ?? 0}`);
     const otherBurst = Object.entries(burst).filter(([k]) => !['401', '503'].includes(k));
-    if (otherBurst.length) console.log(`  other                        ${otherBurst.map(([k, v]) => `${k}: ${v}`).join(', ')}`);
+    if (otherBurst.length)
+      console.log(`  other                        ${otherBurst.map(([k, v]) => `${k}: ${v}`).join(', ')}`);
     console.log(`  server peak memory (RSS)     ${burstPeak.toFixed(0)} MiB`);
   } finally {
     stop();

@@ -13,7 +13,9 @@ import { cheapHasher, OTHER_SECRET, testConfig } from './helpers';
  * listens, with a message that says what to do — and never echoes a credential.
  */
 function start(env: Record<string, string>): Promise<{ code: number; out: string }> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AUTH_|DATABASE_URL|REDIS_URL)/.test(k)));
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(AUTH_|DATABASE_URL|REDIS_URL)/.test(k)),
+  );
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -40,13 +42,19 @@ describe('server.ts refuses a bad start', () => {
   }, 60_000);
 
   it('with a guessable AUTH_SECRET: exit 1 with the reason', async () => {
-    const { code, out } = await start({ AUTH_SECRET: 'password'.repeat(5), DATABASE_URL: `file:${join(dir, 'weak.db')}` });
+    const { code, out } = await start({
+      AUTH_SECRET: 'password'.repeat(5),
+      DATABASE_URL: `file:${join(dir, 'weak.db')}`,
+    });
     expect(code).toBe(1);
     expect(out).toMatch(/AUTH_SECRET is too easy to guess: it (repeats|uses only)/);
   }, 60_000);
 
   it('with a mistyped DATABASE_URL: exit 1, and the password in it is never printed', async () => {
-    const { code, out } = await start({ AUTH_SECRET: OTHER_SECRET, DATABASE_URL: 'mysql://gate:hunter2-pw@db.internal/app' });
+    const { code, out } = await start({
+      AUTH_SECRET: OTHER_SECRET,
+      DATABASE_URL: 'mysql://gate:hunter2-pw@db.internal/app',
+    });
     expect(code).toBe(1);
     expect(out).toContain('DATABASE_URL must be');
     expect(out).not.toContain('hunter2');
@@ -65,7 +73,9 @@ describe('server.ts refuses a bad start', () => {
 
     const { code, out } = await start({ AUTH_SECRET: OTHER_SECRET, DATABASE_URL: `file:${path}` });
     expect(code).toBe(1);
-    expect(out).toContain('Refusing to start: demo account(s) jon, ada still accept the published demo password');
+    expect(out).toContain(
+      'Refusing to start: demo account(s) jon, ada still accept the published demo password',
+    );
     expect(out).toContain('npm run users -- delete jon');
     expect(out).not.toMatch(/ready on/);
   }, 60_000);

@@ -11,10 +11,16 @@ import { commonPasswords } from './wordlist';
  */
 export const MIN_PASSWORD_LENGTH = 8;
 
-export function checkPasswordPolicy(password: string, username: string, common: ReadonlySet<string> = commonPasswords()): void {
+export function checkPasswordPolicy(
+  password: string,
+  username: string,
+  common: ReadonlySet<string> = commonPasswords(),
+): void {
   const length = [...password].length;
   if (password.trim().length === 0 || [...password.trim()].length < MIN_PASSWORD_LENGTH) {
-    throw new WeakPasswordError(`passwords need at least ${MIN_PASSWORD_LENGTH} characters (spaces at either end do not count)`);
+    throw new WeakPasswordError(
+      `passwords need at least ${MIN_PASSWORD_LENGTH} characters (spaces at either end do not count)`,
+    );
   }
   if (length > MAX_PASSWORD_LENGTH) {
     throw new WeakPasswordError(`passwords may have at most ${MAX_PASSWORD_LENGTH} characters`);
@@ -24,6 +30,8 @@ export function checkPasswordPolicy(password: string, username: string, common: 
     throw new WeakPasswordError('the password must not be the username');
   }
   if (common.has(normalised)) {
-    throw new WeakPasswordError('that password is on the list of common passwords attackers try first; choose another');
+    throw new WeakPasswordError(
+      'that password is on the list of common passwords attackers try first; choose another',
+    );
   }
 }

@@ -17,8 +17,14 @@ describe('per-address request rate (sign-in load shedding)', () => {
 
   it('counts IPv6 per /64 and IPv4-mapped addresses as IPv4, so rotating addresses gains nothing', () => {
     const rate = createRequestRate({ burst: 2, perSecond: 1, clock: manualClock() });
-    expect([rate.take('2001:db8:1:2::1'), rate.take('2001:db8:1:2::ffff'), rate.take('2001:db8:1:2:abcd::9')]).toEqual([0, 0, 1]);
-    expect([rate.take('::ffff:198.51.100.4'), rate.take('198.51.100.4'), rate.take('198.51.100.4')]).toEqual([0, 0, 1]);
+    expect([
+      rate.take('2001:db8:1:2::1'),
+      rate.take('2001:db8:1:2::ffff'),
+      rate.take('2001:db8:1:2:abcd::9'),
+    ]).toEqual([0, 0, 1]);
+    expect([rate.take('::ffff:198.51.100.4'), rate.take('198.51.100.4'), rate.take('198.51.100.4')]).toEqual([
+      0, 0, 1,
+    ]);
   });
 
   it('says how long to wait, and never tracks more than maxTracked addresses', () => {

@@ -28,7 +28,12 @@ export interface RequestRateOptions {
   readonly maxTracked?: number;
 }
 
-export function createRequestRate({ burst, perSecond, clock, maxTracked = 100_000 }: RequestRateOptions): RequestRate {
+export function createRequestRate({
+  burst,
+  perSecond,
+  clock,
+  maxTracked = 100_000,
+}: RequestRateOptions): RequestRate {
   const buckets = new Map<string, { tokens: number; at: number }>();
 
   function refill(bucket: { tokens: number; at: number }, now: number) {

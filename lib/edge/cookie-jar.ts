@@ -44,6 +44,7 @@ export function readAuthCookieHeader(
 ): { access: string | undefined; refresh: string | undefined; duplicated: boolean } {
   const access = readCookie(header, names.access);
   const refresh = readCookie(header, names.refresh);
-  if (access.duplicated || refresh.duplicated) return { access: undefined, refresh: undefined, duplicated: true };
+  if (access.duplicated || refresh.duplicated)
+    return { access: undefined, refresh: undefined, duplicated: true };
   return { access: access.value, refresh: refresh.value, duplicated: false };
 }

@@ -8,7 +8,12 @@ import { mac, macMatches } from '../auth/keys';
  */
 export const MAX_INTERNAL_AGE_MS = 60_000;
 
-export async function signInternal(key: CryptoKey, purpose: string, value: string, now: number): Promise<string> {
+export async function signInternal(
+  key: CryptoKey,
+  purpose: string,
+  value: string,
+  now: number,
+): Promise<string> {
   return `${value};${now};${await mac(key, `${purpose}\n${value}\n${now}`, 16)}`;
 }
 

@@ -31,7 +31,10 @@ export interface Started {
   close(): Promise<void>;
 }
 
-export async function startGatehouse(config: AuthConfig, log: (line: string) => void = console.log): Promise<Started> {
+export async function startGatehouse(
+  config: AuthConfig,
+  log: (line: string) => void = console.log,
+): Promise<Started> {
   const store = await openStore(config.database);
   // The sign-in counters every instance shares: Redis when REDIS_URL is set, else the database.
   const counters = await openLimiterBackend(limiterBackendOptions(config)).catch(async (error: unknown) => {
