@@ -8,9 +8,10 @@ export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
   // `next build` runs this too: never open a database or seed demo users at build time.
   if (process.env.NEXT_PHASE === 'phase-production-build') return;
-  const [{ getGatehouse }, { exitOnStartupFailure }] = await Promise.all([
+  const [{ getGatehouse }, { exitOnStartupFailure, refuseBareNextStart }] = await Promise.all([
     import('./lib/server/runtime'),
     import('./lib/server/startup'),
   ]);
   await getGatehouse().catch(exitOnStartupFailure);
+  refuseBareNextStart();
 }

@@ -16,7 +16,7 @@ import type { AuthConfig } from './lib/auth/config';
 import { systemClock } from './lib/auth/clock';
 import { createRequestRate, type RequestRate } from './lib/auth/request-rate';
 import { CLIENT_ADDRESS_HEADER, INTERNAL_HEADER_PREFIX } from './lib/edge/paths';
-import { exitOnStartupFailure, loadConfig, startGatehouse } from './lib/server/startup';
+import { exitOnStartupFailure, loadConfig, SERVED_BY_GATEHOUSE, startGatehouse } from './lib/server/startup';
 
 const HSTS = 'max-age=63072000';
 
@@ -43,6 +43,8 @@ async function main(): Promise<void> {
   };
   const early = demo && !env.AUTH_SECRET?.trim() ? undefined : await check();
 
+  // Tells the app (instrumentation.ts) it is served here and not by a bare `next start`.
+  env[SERVED_BY_GATEHOUSE] = '1';
   const { default: next } = await import('next');
   const app = next({ dev: false, dir: __dirname, hostname: hostname ?? 'localhost', port });
   await app.prepare();
@@ -109,7 +111,7 @@ function prepareRequest(req: IncomingMessage, res: ServerResponse, config: AuthC
  * 429; a form post goes back to the sign-in page with the wait.
  */
 function shedSignIn(req: IncomingMessage, res: ServerResponse, client: string, rate: RequestRate): boolean {
-  if (req.method !== 'POST' || req.url?.split('?')[0] !== '/api/auth/login') return false;
+  if (req.method !== 'POST' || signInPath(req.url) !== '/api/auth/login') return false;
   const wait = rate.take(client);
   if (wait === 0) return false;
   const headers = {
@@ -139,6 +141,20 @@ function shedSignIn(req: IncomingMessage, res: ServerResponse, client: string, r
   // The body is never read; don't let a slow client hold the socket.
   req.resume();
   return true;
+}
+
+/**
+ * The path Next.js will route, whatever spelling reaches it: an absolute-form target
+ * (`POST http://host/api/auth/login`), percent-encoding (`/api/auth/%6cogin`), a trailing slash.
+ */
+function signInPath(url: string | undefined): string {
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(url ?? '/', 'http://gatehouse.invalid').pathname);
+  } catch {
+    return '';
+  }
+  return path.length > 1 ? path.replace(/\/+$/, '') : path;
 }
 
 main().catch(exitOnStartupFailure);

@@ -21,13 +21,14 @@ function loginReply(
   address: string,
   username: string,
   password: string,
+  path = '/api/auth/login',
 ): Promise<{ status: number; body: string; retryAfter: string | undefined }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       {
         host: '127.0.0.1',
         port: APP_PORT,
-        path: '/api/auth/login',
+        path,
         method: 'POST',
         localAddress: address,
         headers: { 'content-type': 'application/json' },
@@ -130,9 +131,17 @@ test.describe('sign-in throttling', () => {
     });
   });
 
-  test('a client flooding sign-in is answered by server.ts before Next.js: 429 past its burst, others unaffected', async () => {
+  test('a client flooding sign-in is answered by server.ts before Next.js: 429 past its burst, whatever the spelling', async () => {
+    // Every spelling Next.js might route to the handler counts against one bucket: with only
+    // the canonical path counted, these 60 would hold 15 sign-ins, well inside the burst of 40.
+    const spellings = [
+      '/api/auth/login',
+      '/api/auth/%6cogin',
+      '/api/auth/login/',
+      `http://127.0.0.1:${APP_PORT}/api/auth/login`,
+    ];
     const replies = await Promise.all(
-      Array.from({ length: 60 }, (_, i) => loginReply('127.0.0.60', `flood${i}`, 'x')),
+      Array.from({ length: 60 }, (_, i) => loginReply('127.0.0.60', `flood${i}`, 'x', spellings[i % 4])),
     );
     const shed = replies.filter((r) => r.body.includes('too many sign-in requests from this address'));
     // 40 in the burst (a few more may earn their token back while the burst is in flight).
@@ -144,36 +153,46 @@ test.describe('sign-in throttling', () => {
     expect(await loginFrom('127.0.0.61', 'flood-other', 'x')).toBe(401);
   });
 
+  test('a bare `next start` in production, even with AUTH_SECRET, exits non-zero: it would believe any X-Forwarded-For', async () => {
+    const { code, output } = await bareNextStart(APP_PORT + 8, {
+      AUTH_SECRET: 'Qm7vX2pL9kR4tZ8wN3cY6hB1dF5gJ0sA',
+      DATABASE_URL: `file:${join(ROOT, '.tmp', 'e2e', 'bare-start-2.db')}`,
+    });
+    expect(output).toContain('serve Gatehouse with `npm start` (server.ts), not a bare `next start`');
+    expect(code).toBe(1);
+  });
+
   test('a bare `next start` without AUTH_SECRET exits non-zero before serving, naming AUTH_SECRET', async () => {
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !/^(AUTH_|DATABASE_URL)/.test(k)),
-    );
-    const child = spawn(
-      process.execPath,
-      [join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-p', String(APP_PORT + 7)],
-      {
-        cwd: ROOT,
-        env: {
-          ...env,
-          NODE_ENV: 'production',
-          DATABASE_URL: `file:${join(ROOT, '.tmp', 'e2e', 'bare-start.db')}`,
-        } as NodeJS.ProcessEnv,
-      },
-    );
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d));
-    child.stderr.on('data', (d: Buffer) => (output += d));
-    const code = await new Promise<number | null>((resolve) => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        resolve(null);
-      }, 25_000);
-      child.on('exit', (c) => {
-        clearTimeout(timer);
-        resolve(c);
-      });
+    const { code, output } = await bareNextStart(APP_PORT + 7, {
+      DATABASE_URL: `file:${join(ROOT, '.tmp', 'e2e', 'bare-start.db')}`,
     });
     expect(output).toContain('AUTH_SECRET is not set');
     expect(code).toBe(1);
   });
 });
+
+/** `next start` run directly, as a hurried deployment would: its exit code (null: still up after 25 s). */
+async function bareNextStart(port: number, extra: Record<string, string>) {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(AUTH_|DATABASE_URL|GATEHOUSE_)/.test(k)),
+  );
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'start', '-p', String(port)],
+    { cwd: ROOT, env: { ...env, NODE_ENV: 'production', ...extra } as NodeJS.ProcessEnv },
+  );
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d));
+  child.stderr.on('data', (d: Buffer) => (output += d));
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve(null);
+    }, 25_000);
+    child.on('exit', (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  return { code, output };
+}

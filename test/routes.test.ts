@@ -284,6 +284,7 @@ describe('route handlers', () => {
       ['login: 100 KB body', () => post('/api/auth/login', { json: { username: 'jon', password: big } }), 413, 'payload_too_large'],
       ['login: 100 KB, lying Content-Length', () => post('/api/auth/login', { json: { username: 'jon', password: big } }, { 'content-length': '10' }), 413, 'payload_too_large'],
       ['login: huge username', () => post('/api/auth/login', { json: { username: 'j'.repeat(500), password: 'password' } }), 400, 'invalid_request'],
+      ['login: NUL in the username', () => post('/api/auth/login', { json: { username: 'jon\u0000', password: 'password' } }), 400, 'invalid_request'],
       ['login: duplicate form field', () => post('/api/auth/login', { raw: 'username=jon&username=ada&password=password', type: 'application/x-www-form-urlencoded' }), 400, 'invalid_request'],
       ['login: foreign Origin', () => post('/api/auth/login', { json: { username: 'jon', password: 'password' } }, { origin: 'https://evil.example' }), 403, 'cross_origin_request'],
       ['login: Origin null', () => post('/api/auth/login', { json: { username: 'jon', password: 'password' } }, { origin: 'null' }), 403, 'cross_origin_request'],

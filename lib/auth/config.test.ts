@@ -77,9 +77,17 @@ describe('parseConfig', () => {
     ['a word padded', 'password' + '!'.repeat(30), /common words, runs or repeats/],
     ['a word and a counting run', 'gatehouse-secret-0123456789abcdefghijkl', /common words, runs or repeats/],
     ['a keyboard walk', 'qwertyuiopasdfghjklzxcvbnm123456', /common words, runs or repeats/],
+    ['a template placeholder', 'my-super-secret-jwt-key-change-me', /common words, runs or repeats/],
+    ['another placeholder', 'replace-this-with-a-real-secret!!', /common words, runs or repeats/],
   ])('refuses a low-entropy AUTH_SECRET: %s', (_label, secret, message) => {
     const words = new Set(['password', 'gatehouse', 'secret', 'qwerty', 'asdfgh', 'zxcvbnm', 'qwertyuiop', 'asdfghjkl']);
     expect(() => parseConfig({ AUTH_SECRET: secret }, { secretWords: words })).toThrow(message);
+  });
+
+  it('checks AUTH_SECRET_PREVIOUS as strictly: its tokens are still accepted', () => {
+    expect(() => parseConfig({ AUTH_SECRET: SECRET, AUTH_SECRET_PREVIOUS: 'a'.repeat(36) })).toThrow(
+      /AUTH_SECRET_PREVIOUS entry 1 is too easy to guess/,
+    );
   });
 
   it('accepts secrets from openssl rand, base64 or hex', () => {
@@ -128,6 +136,11 @@ describe('parseConfig', () => {
     expect(message).toContain('mysql://***@db.internal/app');
     expect(message).not.toMatch(/hunter2/);
     expect(redactUrl('postgres://gate:s3cret@db:5432/x')).toBe('postgres://***@db:5432/x');
+    expect(redactUrl('mysql://user:p/ss@host/db')).toBe('mysql://***@host/db');
+    expect(redactUrl('mysql://u:p@ss@h')).toBe('mysql://***@h');
+    // A slash missing is a mistake, not a SQLite file named after the credentials.
+    expect(() => parseConfig({ AUTH_SECRET: SECRET, DATABASE_URL: 'postgres:/u:hunter2@db/x' })).toThrow(/postgres:\/\*\*\*@db\/x/);
+    expect(parseConfig({ AUTH_SECRET: SECRET, DATABASE_URL: 'C:/data/x.db' }).database).toEqual({ kind: 'sqlite', path: 'C:/data/x.db' });
   });
 
   it('lists every problem in one error', () => {

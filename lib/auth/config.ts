@@ -144,6 +144,10 @@ export function parseConfig(env: Env, options: ParseOptions = {}): AuthConfig {
   previousSecrets.forEach((s, i) => {
     if (s.length < MIN_SECRET_LENGTH) {
       problems.push(`AUTH_SECRET_PREVIOUS entry ${i + 1} must be at least ${MIN_SECRET_LENGTH} characters.`);
+    } else {
+      // Tokens signed with it are still accepted, so it must be as strong as the current one.
+      const weakness = secretWeakness(s, options.secretWords);
+      if (weakness) problems.push(`AUTH_SECRET_PREVIOUS entry ${i + 1} is too easy to guess: ${weakness}.`);
     }
   });
 
@@ -248,6 +252,16 @@ export function parseConfig(env: Env, options: ParseOptions = {}): AuthConfig {
  */
 export const MIN_SECRET_BITS = 100;
 
+/** What people type when a template says "put your secret here". Cheap to an attacker. */
+const PLACEHOLDER_WORDS: ReadonlySet<string> = new Set(
+  (
+    'my your our the a an this that with for to in of and please now here real very super top ' +
+    'secret secrets key keys jwt token auth session cookie app api server prod production dev ' +
+    'development staging test local default example sample demo change changeme replace gatehouse ' +
+    'password passwd pass me it is not use new long random string value'
+  ).split(' '),
+);
+
 export function secretWeakness(secret: string, words?: ReadonlySet<string>): string | null {
   const distinct = new Set(secret).size;
   if (distinct < 8) return `it uses only ${distinct} different character${distinct === 1 ? '' : 's'}`;
@@ -280,7 +294,11 @@ function estimateBits(secret: string, words?: ReadonlySet<string>): number {
     const relax = (end: number, bits: number) => {
       if (here + bits < cost[end]!) cost[end] = here + bits;
     };
-    relax(i + 1, perChar);
+    // Separators between words add next to nothing: "my-secret-key" is three words.
+    relax(i + 1, /[-_.\s/:]/.test(s[i]!) ? 1 : perChar);
+    for (let len = 2; len <= 10 && i + len <= s.length; len++) {
+      if (PLACEHOLDER_WORDS.has(lower.slice(i, i + len))) relax(i + len, 6);
+    }
     // Runs and +1/-1 sequences (aaaa, 1234, dcba).
     for (const step of [0, 1, -1]) {
       let end = i + 1;
@@ -345,14 +363,17 @@ function count(env: Env, name: string, fallback: number, min: number, max: numbe
  * terminal: a mistyped DATABASE_URL must not print its credentials.
  */
 export function redactUrl(raw: string): string {
-  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1***@');
+  // Up to the last "@": a password may itself hold "@" or "/".
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/*).*@/i, '$1***@');
 }
 
 export function parseDatabaseUrl(raw: string, problems: string[]): DatabaseLocation | undefined {
   if (/^postgres(ql)?:\/\//i.test(raw)) return { kind: 'postgres', url: raw };
   const match = /^(?:file:|sqlite:)(?:\/\/)?(.+)$/i.exec(raw);
   const path = match ? match[1] : raw;
-  if (!path || /^[a-z][a-z0-9+.-]*:\/\//i.test(path) || /^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+  // Anything that looks like another scheme (`mysql://…`, or `postgres:/u:pw@db` with a slash
+  // missing) is a mistake, not a file name; one-letter "schemes" are Windows drives.
+  if (!path || /^[a-z][a-z0-9+.-]+:/i.test(path) || (!match && /^[a-z][a-z0-9+.-]+:/i.test(raw))) {
     problems.push(
       `DATABASE_URL must be a SQLite file (file:path/to/db.sqlite) or postgres://… (got "${redactUrl(raw).slice(0, 200)}").`,
     );

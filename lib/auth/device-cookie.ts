@@ -30,6 +30,8 @@ export interface IssueOptions {
   readonly random: RandomBytes;
   /** Seconds; DEVICE_TOKEN_TTL by default. */
   readonly ttl?: number;
+  /** Renew this device's token (same nonce, so the same counter) instead of minting a new device. */
+  readonly nonce?: string;
 }
 
 export async function issueDeviceToken(
@@ -37,7 +39,7 @@ export async function issueDeviceToken(
   accountHash: string,
   options: IssueOptions,
 ): Promise<string> {
-  const nonce = randomId(options.random, NONCE_BYTES);
+  const nonce = options.nonce ?? randomId(options.random, NONCE_BYTES);
   const expiresAt = Math.floor(options.now / 1000) + (options.ttl ?? DEVICE_TOKEN_TTL);
   return `${nonce}.${expiresAt}.${await mac(key, signed(accountHash, nonce, expiresAt))}`;
 }

@@ -16,7 +16,9 @@ export function checkPasswordPolicy(
   username: string,
   common: ReadonlySet<string> = commonPasswords(),
 ): void {
-  const length = [...password].length;
+  // The same measure as the sign-in form's cap (UTF-16 units), so a password accepted here is
+  // never refused at sign-in.
+  const length = password.length;
   if (password.trim().length === 0 || [...password.trim()].length < MIN_PASSWORD_LENGTH) {
     throw new WeakPasswordError(
       `passwords need at least ${MIN_PASSWORD_LENGTH} characters (spaces at either end do not count)`,

@@ -268,12 +268,16 @@ export function createSessionService(deps: SessionDeps): SessionService {
 
   async function refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPair> {
     // Refresh tokens cannot be guessed, but an address sending nothing but dead ones is noise
-    // worth shedding: only refused refreshes count (TooManyAttemptsError past the limit).
-    await throttle.checkRefresh(meta.ip);
+    // worth telling apart: refused refreshes are counted, and past the limit a refused one is
+    // answered 429. A good token is never refused, so a neighbour behind the same NAT sending
+    // garbage cannot sign anyone else out.
     try {
       return await refreshCounted(refreshToken, meta);
     } catch (error) {
-      if (hasCode(error, 'invalid_grant')) await throttle.refreshFailed(meta.ip);
+      if (hasCode(error, 'invalid_grant')) {
+        await throttle.refreshFailed(meta.ip);
+        await throttle.checkRefresh(meta.ip);
+      }
       throw error;
     }
   }

@@ -318,10 +318,41 @@ function throttleSuite(name: string, open: () => Promise<{ backend: LimiterBacke
         await refusal(begin('jon', ip(nextIp++)));
       });
 
-      it('still count against the pair and the address', async () => {
+      it('keep the real user in even when the attacker shares his address (a NAT)', async () => {
         const cookies = await jonsBrowser();
-        for (let i = 0; i < 5; i++) await fail('jon', '198.51.100.7', cookies);
-        await refusal(begin('jon', '198.51.100.7', cookies));
+        // From Jon's own address: five guesses at jon, then a spraying run.
+        for (let i = 0; i < 5; i++) await fail('jon', '198.51.100.7');
+        for (let i = 0; i < 31; i++) await fail(`user${i}`, '198.51.100.7').catch(() => undefined);
+        await refusal(begin('jon', '198.51.100.7'));
+        await refusal(begin('user99', '198.51.100.7'));
+        // Jon's browser is counted as his device, not by the address it shares.
+        await expect(begin('jon', '198.51.100.7', cookies)).resolves.toMatchObject({ knownDevice: true });
+      });
+
+      it('bound every device of an account together: cookies minted while a password was known bring no fresh allowance', async () => {
+        // Someone who once knew the password collects device cookies…
+        const minted = [];
+        for (let i = 0; i < 6; i++) minted.push(await jonsBrowser());
+        // …and later guesses through them: each device has its own 10, all of them 50 a day.
+        let allowed = 0;
+        for (const cookies of minted) {
+          for (let i = 0; i < 10; i++) {
+            const attempt = await begin('jon', ip(nextIp++), cookies).catch(() => null);
+            if (!attempt) break;
+            allowed++;
+            await attempt.failed();
+          }
+        }
+        expect(allowed).toBe(50);
+        await refusal(begin('jon', ip(nextIp++), minted[5]!));
+      });
+
+      it('keep their nonce (and so their counter) when a known device signs in again', async () => {
+        const cookies = await jonsBrowser();
+        const [name, value] = Object.entries(cookies)[0]!;
+        const renewed = await (await begin('jon', '198.51.100.7', cookies)).succeeded();
+        expect(renewed.name).toBe(name);
+        expect(renewed.value.split('.')[0]).toBe(value.split('.')[0]);
       });
     });
 

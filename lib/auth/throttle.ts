@@ -93,6 +93,8 @@ const FAILURE_WINDOW = 86_400;
 const ADDRESS_WINDOW = 3_600;
 const REFRESH_WINDOW = 600;
 const STRIKE_WINDOW = 86_400;
+/** The account's devices together may fail this many times the per-device limit a day. */
+export const DEVICES_PER_ACCOUNT = 5;
 
 /** Keyed hash of the username's case-folded form: `JON` and `ｊｏｎ` are one account. */
 export function accountHash(key: CryptoKey, username: string): Promise<string> {
@@ -110,6 +112,9 @@ export function createThrottle(options: ThrottleOptions): Throttle {
   });
   const account = counter('account', config.account, FAILURE_WINDOW);
   const device = counter('device', config.device, FAILURE_WINDOW);
+  // Every device of one account together: a password once known mints device cookies, and
+  // each must not bring its own fresh allowance for guessing after the password has changed.
+  const accountDevices = counter('account-devices', config.device * DEVICES_PER_ACCOUNT, FAILURE_WINDOW);
   const pair = counter('pair', config.pair, FAILURE_WINDOW);
   const address = counter('address', config.address, ADDRESS_WINDOW);
   // One marker per (address, username) an hour, so the address counter sees each name once.
@@ -141,10 +146,19 @@ export function createThrottle(options: ThrottleOptions): Throttle {
     const where = addressKey(request.ip);
     const cookieName = deviceCookieName(accountId, options.cookieSecure);
     const nonce = await verifyDeviceToken(keys.device, accountId, request.readCookie(cookieName), clock());
-    const charges: Charge[] = [
-      nonce ? { counter: device, key: nonce } : { counter: account, key: accountId },
-      { counter: pair, key: `${accountId}|${where}` },
-    ];
+    // A browser with a valid device cookie for this account is counted as that device (and with
+    // the account's other devices), not by the account or the address it shares: neither an
+    // attacker elsewhere nor one behind the same NAT can lock it out.
+    const charges: Charge[] = nonce
+      ? [
+          { counter: device, key: nonce },
+          { counter: accountDevices, key: accountId },
+        ]
+      : [
+          { counter: account, key: accountId },
+          { counter: pair, key: `${accountId}|${where}` },
+        ];
+    const countsAddress = nonce === null;
     const marker = `${where}|${accountId}`;
 
     let results: RateLimiterRes[];
@@ -154,6 +168,7 @@ export function createThrottle(options: ThrottleOptions): Throttle {
       [results, [firstTry, addressState]] = await Promise.all([
         Promise.all(charges.map((c) => take(c.counter.limiter.consume(c.key)))),
         (async (): Promise<[boolean, RateLimiterRes | null]> => {
+          if (!countsAddress) return [false, null];
           const first = (await tried.penalty(marker)).consumedPoints === 1;
           // A name already counted from here is only checked against the address's block.
           return [
@@ -212,17 +227,22 @@ export function createThrottle(options: ThrottleOptions): Throttle {
         settle();
         // The password was right, so the failures before it were the user's own typos: reset the
         // consecutive counts (strikes stay: a day's blocks still escalate). A success through a
-        // device cookie resets that device only, or every sign-in of the real user would hand the
-        // attacker a fresh allowance on the account.
+        // device cookie resets that device only — not the account's, nor all its devices', or
+        // every sign-in of the real user would hand an attacker a fresh allowance.
+        const [primary, second] = charges as [Charge, Charge];
         await survive([
-          charges[0]!.counter.limiter.delete(charges[0]!.key),
-          pair.limiter.delete(charges[1]!.key),
-          tried.delete(marker).then((existed) => (existed ? address.limiter.reward(where) : null)),
+          primary.counter.limiter.delete(primary.key),
+          nonce ? second.counter.limiter.reward(second.key) : second.counter.limiter.delete(second.key),
+          ...(countsAddress
+            ? [tried.delete(marker).then((existed) => (existed ? address.limiter.reward(where) : null))]
+            : []),
         ]);
+        // A known device keeps its nonce (and so its counter); only a new browser gets a new one.
         const value = await issueDeviceToken(keys.device, accountId, {
           now: clock(),
           random,
           ttl: deviceTtl,
+          nonce: nonce ?? undefined,
         });
         return { name: cookieName, value, maxAge: deviceTtl };
       },

@@ -53,6 +53,11 @@ export function errorResponse(error: unknown, headers?: HeadersInit): Response {
     }
     const retryAfter = (error as { retryAfter?: unknown }).retryAfter;
     if (typeof retryAfter === 'number') h.set('retry-after', String(retryAfter));
+    if (error.status >= 500) {
+      // The client hears "busy"; the operator must hear why (a counters' store outage, say).
+      const cause = (error as { cause?: unknown }).cause;
+      console.error(`[gatehouse] ${error.code}: ${error.message}`, cause ?? '');
+    }
     const generic = GENERIC_DESCRIPTIONS[error.code];
     if (generic !== undefined && error.message !== generic && (error as { reason?: unknown }).reason !== 'missing') {
       console.warn(`[gatehouse] ${error.code}: ${error.message}`);

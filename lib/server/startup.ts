@@ -71,3 +71,22 @@ export function exitOnStartupFailure(error: unknown): never {
   console.error(startupFailureMessage(error));
   process.exit(1);
 }
+
+/** Set by server.ts in its own process before Next.js loads, so the app knows who serves it. */
+export const SERVED_BY_GATEHOUSE = 'GATEHOUSE_SERVER';
+
+/**
+ * In production Gatehouse must be served by server.ts. A bare `next start` believes any
+ * X-Forwarded-For a client sends, so every per-address limit and the audit trail would be the
+ * client's to choose: refuse rather than run quietly unsafe. (`next dev` is left alone.)
+ */
+export function refuseBareNextStart(env: Record<string, string | undefined> = process.env): void {
+  if (env.NODE_ENV !== 'production' || env[SERVED_BY_GATEHOUSE] === '1') return;
+  exitOnStartupFailure(
+    new StartupRefusedError(
+      'Refusing to start: serve Gatehouse with `npm start` (server.ts), not a bare `next start`. ' +
+        'next start believes any X-Forwarded-For a client sends, so sign-in limits per address ' +
+        'and the audit trail could be spoofed.',
+    ),
+  );
+}

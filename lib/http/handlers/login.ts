@@ -1,4 +1,4 @@
-import { isAuthError } from '../../auth/errors';
+import { InvalidRequestError, isAuthError } from '../../auth/errors';
 import type { Gatehouse } from '../../auth/gatehouse';
 import { MAX_PASSWORD_LENGTH } from '../../auth/passwords';
 import { isFormNavigation, readBody, requireField, type ParsedBody } from '../body';
@@ -30,6 +30,8 @@ export async function handleLogin(request: Request, gh: Gatehouse): Promise<Resp
 
   try {
     const username = requireField(body.fields, 'username', MAX_USERNAME_LENGTH);
+    // No account name has control characters; a NUL would even make PostgreSQL fail the lookup.
+    if (/\p{Cc}/u.test(username)) throw new InvalidRequestError('"username" has control characters');
     const password = requireField(body.fields, 'password', MAX_PASSWORD_LENGTH);
     const meta = await requestMeta(request, gh.keyring, gh.clock());
     const cookie = request.headers.get('cookie');
