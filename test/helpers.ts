@@ -7,6 +7,7 @@ import { createGatehouse, type Gatehouse } from '../lib/auth/gatehouse';
 import { createArgon2Hasher, type PasswordHasher } from '../lib/auth/passwords';
 import { randomId } from '../lib/auth/random';
 import type { Store, User } from '../lib/auth/store';
+import type { CounterSource } from '../lib/auth/throttle';
 import { openSqliteStore } from '../lib/store/sqlite/store';
 
 /** Random-looking, as a real AUTH_SECRET must be (config refuses patterned secrets). */
@@ -42,7 +43,11 @@ export interface TestRig {
   addUser(username: string, opts?: { name?: string; admin?: boolean; password?: string }): Promise<User>;
 }
 
-export async function makeRig(env: Env = {}, store?: Store, parts: { hasher?: PasswordHasher } = {}): Promise<TestRig> {
+export async function makeRig(
+  env: Env = {},
+  store?: Store,
+  parts: { hasher?: PasswordHasher; counters?: CounterSource } = {},
+): Promise<TestRig> {
   const clock = manualClock();
   const temp = store ? undefined : tempSqlite();
   const gh = await createGatehouse({
@@ -50,6 +55,7 @@ export async function makeRig(env: Env = {}, store?: Store, parts: { hasher?: Pa
     store: store ?? temp!.store,
     clock,
     hasher: parts.hasher ?? cheapHasher(),
+    counters: parts.counters,
   });
   return {
     gh,

@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handleLogin } from '../lib/http/handlers/login';
 import { handleToken } from '../lib/http/handlers/token';
 import type { PasswordHasher } from '../lib/auth/passwords';
-import { cheapHasher, makeRig, type TestRig } from './helpers';
+import { Redis } from 'ioredis';
+import { openLimiterBackend } from '../lib/store/limiters';
+import { cheapHasher, makeRig, tempSqlite, type TestRig } from './helpers';
 
 /**
  * Sign-in throttling through the real route handlers: what a JSON client, a browser form and
@@ -269,5 +271,44 @@ describe('sign-in throttling at the route handlers', () => {
       rig.gh,
     );
     expect((await rig.gh.store.listEvents())[0]).toMatchObject({ type: 'refresh', ip: '203.0.113.81' });
+  });
+});
+
+describe('sign-in counters shared through Redis (REDIS_URL), as several instances use them', () => {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const prefix = `gatehouse-test-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+  it('failures on one instance count on the other: the 6th from one address is refused wherever it lands', async () => {
+    const [a, b] = await Promise.all([
+      openLimiterBackend({ kind: 'redis', url, prefix }),
+      openLimiterBackend({ kind: 'redis', url, prefix }),
+    ]);
+    const store = tempSqlite();
+    const one = await makeRig({}, store.store, { counters: a });
+    const two = await makeRig({}, store.store, { counters: b });
+    try {
+      await one.addUser('jon', { password: 'correct horse battery' });
+      const attempt = (rig: TestRig) =>
+        handleLogin(
+          login({ username: 'jon', password: 'wrong' }, { 'x-forwarded-for': '203.0.113.90' }),
+          rig.gh,
+        );
+      const statuses = [];
+      for (const rig of [one, two, one, two, one, two]) statuses.push((await attempt(rig)).status);
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+      // Accounts appear in Redis only as keyed hashes, never as the username typed.
+      const client = new Redis(url);
+      const keys = await client.keys(`${prefix}:*`);
+      await client.quit();
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.join(' ')).not.toMatch(/jon/i);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      const client = new Redis(url);
+      const keys = await client.keys(`${prefix}:*`);
+      if (keys.length) await client.del(...keys);
+      await client.quit();
+      await store.cleanup();
+    }
   });
 });
