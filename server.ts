@@ -16,6 +16,7 @@ import type { AuthConfig } from './lib/auth/config';
 import { systemClock } from './lib/auth/clock';
 import { createRequestRate, type RequestRate } from './lib/auth/request-rate';
 import { CLIENT_ADDRESS_HEADER, INTERNAL_HEADER_PREFIX } from './lib/edge/paths';
+import { isFormNavigationHeaders } from './lib/http/body';
 import { exitOnStartupFailure, loadConfig, SERVED_BY_GATEHOUSE, startGatehouse } from './lib/server/startup';
 
 const HSTS = 'max-age=63072000';
@@ -120,12 +121,7 @@ function shedSignIn(req: IncomingMessage, res: ServerResponse, client: string, r
     'x-content-type-options': 'nosniff',
     connection: 'close',
   };
-  const type = String(req.headers['content-type'] ?? '')
-    .split(';')[0]!
-    .trim()
-    .toLowerCase();
-  const accept = String(req.headers.accept ?? '');
-  if (type === 'application/x-www-form-urlencoded' && !/\bapplication\/json\b/i.test(accept)) {
+  if (isFormNavigationHeaders(req.headers['content-type'], req.headers.accept)) {
     res.writeHead(303, { ...headers, location: `/login?error=too_many_attempts&retry_after=${wait}` });
     res.end();
   } else {

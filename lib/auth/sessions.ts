@@ -8,12 +8,12 @@ import {
   InvalidTokenError,
   type InvalidGrantReason,
 } from './errors';
-import { mac, type Keyring } from './keys';
+import type { Keyring } from './keys';
 import type { PasswordHasher } from './passwords';
 import { randomId, type RandomBytes } from './random';
 import { sealRefreshToken, unsealRefreshToken, type RefreshPayload } from './refresh-token';
 import type { DeviceCookie, Throttle } from './throttle';
-import { usernameKey, type AuthEventType, type RevokeReason, type Session, type Store, type User } from './store';
+import type { AuthEventType, RevokeReason, Session, Store, User } from './store';
 
 /**
  * The sessions service: sign-in, refresh with rotation and reuse detection, sign-out. It owns
@@ -137,7 +137,7 @@ export function createSessionService(deps: SessionDeps): SessionService {
     const attempt = await throttle.begin({ username, ip: meta.ip, readCookie: options.readCookie ?? (() => undefined) });
     let user: User;
     try {
-      user = await verifyCredentials(username, password, meta);
+      user = await verifyCredentials(username, password, meta, attempt.account);
     } catch (error) {
       // A wrong password stays counted; a busy hasher or a failing database tested nothing.
       await (hasCode(error, 'invalid_credentials') ? attempt.failed() : attempt.abandoned());
@@ -147,15 +147,15 @@ export function createSessionService(deps: SessionDeps): SessionService {
     return { ...(await startSession(user, password, meta)), device };
   }
 
-  async function verifyCredentials(username: string, password: string, meta: RequestMeta): Promise<User> {
+  /** `accountHash` is the throttle's keyed hash of the name, reused for the audit trail. */
+  async function verifyCredentials(username: string, password: string, meta: RequestMeta, accountHash: string): Promise<User> {
     const user = await store.findUserByUsername(username);
     if (!user) {
       // Same work as a real check, so response time does not reveal which usernames exist.
       await hasher.verifyDummy(password);
       // People type passwords into the username field: what matched no account is kept only
       // as a keyed hash, which still lets an admin see one name tried a thousand times.
-      const tried = await mac(keyring.macs.account, usernameKey(username), 12);
-      await event('login_failed', meta, { detail: `unknown username #${tried}` });
+      await event('login_failed', meta, { detail: `unknown username #${accountHash.slice(0, 16)}` });
       throw new InvalidCredentialsError();
     }
     const passwordOk = await hasher.verify(user.passwordHash, password);

@@ -16,7 +16,8 @@ export interface ParsedBody {
 
 export async function readBody(request: Request, limit = MAX_BODY_BYTES): Promise<ParsedBody> {
   const declared = request.headers.get('content-length');
-  if (declared !== null && Number(declared) > limit) throw new PayloadTooLargeError(`body over ${limit} bytes`);
+  if (declared !== null && Number(declared) > limit)
+    throw new PayloadTooLargeError(`body over ${limit} bytes`);
 
   const text = await readLimited(request, limit);
   if (text.length === 0) return { kind: 'empty', fields: {} };
@@ -89,9 +90,16 @@ function parseForm(text: string): Record<string, string> {
  * an API client. Decided by the request's headers, not its body: an empty form is still a form.
  */
 export function isFormNavigation(request: Request): boolean {
-  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  const accept = request.headers.get('accept') ?? '';
-  return type === 'application/x-www-form-urlencoded' && !/\bapplication\/json\b/i.test(accept);
+  return isFormNavigationHeaders(request.headers.get('content-type'), request.headers.get('accept'));
+}
+
+/** The same decision from the two raw header values (server.ts sees Node's, not a Request). */
+export function isFormNavigationHeaders(
+  contentType: string | null | undefined,
+  accept: string | null | undefined,
+): boolean {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === 'application/x-www-form-urlencoded' && !/\bapplication\/json\b/i.test(accept ?? '');
 }
 
 /** A required string field, 1..max characters. */
