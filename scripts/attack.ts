@@ -26,9 +26,9 @@ import { request, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { systemClock } from '../lib/auth/clock';
+import { systemClock } from '../lib/edge/clock';
 import { createArgon2Hasher } from '../lib/auth/passwords';
-import { cryptoRandom } from '../lib/auth/random';
+import { cryptoRandom } from '../lib/edge/random';
 import { createUserAdmin } from '../lib/auth/users';
 import { openSqliteStore } from '../lib/store/sqlite/store';
 

@@ -9,8 +9,8 @@
  */
 import { jwtVerify } from 'jose';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { signAccessToken, verifyAccessToken } from '../lib/auth/access-token';
-import { deriveKeyring } from '../lib/auth/keys';
+import { signAccessToken, verifyAccessToken } from '../lib/edge/access-token';
+import { deriveKeyring } from '../lib/edge/keys';
 import { createArgon2Hasher } from '../lib/auth/passwords';
 import { makeRig, META } from '../test/helpers';
 

@@ -5,12 +5,11 @@
  * (`printf '%s\n' "$PW" | npm run users -- add alice`), never from the command line, where
  * they would end up in shell history and `ps`.
  */
-import { parseDatabaseUrl, DEFAULTS } from '../lib/auth/config';
-import { ConfigError, isAuthError } from '../lib/auth/errors';
+import { parseDatabaseUrl, DEFAULTS } from '../lib/edge/config';
+import { ConfigError, hasCode, isAuthError, UsageError } from '../lib/edge/errors';
 import { createArgon2Hasher } from '../lib/auth/passwords';
-import { systemClock } from '../lib/auth/clock';
-import { cryptoRandom } from '../lib/auth/random';
-import { UsernameTakenError } from '../lib/auth/store';
+import { systemClock } from '../lib/edge/clock';
+import { cryptoRandom } from '../lib/edge/random';
 import { createUserAdmin } from '../lib/auth/users';
 import { openStore } from '../lib/store/open';
 
@@ -93,8 +92,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-class UsageError extends Error {}
-
 function parseArgs(args: string[]) {
   const positional: string[] = [];
   const flags: Record<string, string | true> = {};
@@ -161,10 +158,10 @@ function hiddenPrompt(prompt: string): Promise<string> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof UsageError) console.error(`error: ${error.message}\n\n${USAGE}`);
-    else if (error instanceof UsernameTakenError || isAuthError(error) || error instanceof ConfigError) {
-      console.error(`error: ${(error as Error).message}`);
-    } else console.error(error);
+    // Every failure the command expects is an AuthError with a code; anything else is a bug.
+    if (hasCode(error, 'usage')) console.error(`error: ${error.message}\n\n${USAGE}`);
+    else if (isAuthError(error)) console.error(`error: ${error.message}`);
+    else console.error(error);
     process.exit(1);
   },
 );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addressKey, clientAddress, isTrustedPeer } from './client-address';
-import type { TrustedProxies } from './config';
+import type { TrustedProxies } from '../edge/config';
 
 const NONE: TrustedProxies = { kind: 'none' };
 const LB: TrustedProxies = { kind: 'list', ranges: ['10.0.0.0/8', '::1', '2001:db8:ffff::/48'] };

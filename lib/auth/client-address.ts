@@ -1,5 +1,5 @@
 import ipaddr from 'ipaddr.js';
-import type { TrustedProxies } from './config';
+import type { TrustedProxies } from '../edge/config';
 
 /**
  * Who is on the other end of a request, for throttling and the audit trail. X-Forwarded-For

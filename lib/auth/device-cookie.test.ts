@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEVICE_TOKEN_TTL, deviceCookieName, issueDeviceToken, verifyDeviceToken } from './device-cookie';
-import { deriveKeyring, type Keyring } from './keys';
-import { cryptoRandom, type RandomBytes } from './random';
+import { deriveKeyring, type Keyring } from '../edge/keys';
+import { cryptoRandom, type RandomBytes } from '../edge/random';
 
 const NOW = Date.UTC(2026, 0, 1);
 const DAY = 86_400_000;

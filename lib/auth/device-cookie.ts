@@ -1,5 +1,5 @@
-import { mac, macMatches } from './keys';
-import { randomId, type RandomBytes } from './random';
+import { mac, macMatches } from '../edge/keys';
+import { randomId, type RandomBytes } from '../edge/random';
 
 /**
  * OWASP's "device cookies": a browser that has signed in to an account gets a signed token

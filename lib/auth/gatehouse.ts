@@ -1,10 +1,10 @@
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { systemClock, type Clock } from './clock';
-import type { AuthConfig } from './config';
-import { keyringFor, type Keyring } from './keys';
+import { systemClock, type Clock } from '../edge/clock';
+import type { AuthConfig } from '../edge/config';
+import { keyringFor, type Keyring } from '../edge/keys';
 import { limitHashing } from './hash-limit';
 import { createArgon2Hasher, type PasswordHasher } from './passwords';
-import { cryptoRandom, type RandomBytes } from './random';
+import { cryptoRandom, type RandomBytes } from '../edge/random';
 import { createSessionService, type SessionService } from './sessions';
 import type { Store } from './store';
 import { createThrottle, type CounterSource, type Throttle } from './throttle';

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ServerBusyError } from './errors';
+import { ServerBusyError } from '../edge/errors';
 import { limitHashing } from './hash-limit';
 import type { PasswordHasher } from './passwords';
 

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { ServerBusyError } from './errors';
+import { ServerBusyError } from '../edge/errors';
 import type { PasswordHasher } from './passwords';
 
 export interface HashLimits {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WeakPasswordError } from './errors';
+import { WeakPasswordError } from '../edge/errors';
 import { checkPasswordPolicy, MIN_PASSWORD_LENGTH } from './password-policy';
 import { MAX_PASSWORD_LENGTH } from './passwords';
 

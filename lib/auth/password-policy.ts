@@ -1,4 +1,4 @@
-import { WeakPasswordError } from './errors';
+import { WeakPasswordError } from '../edge/errors';
 import { MAX_PASSWORD_LENGTH } from './passwords';
 import { usernameKey } from './store';
 import { commonPasswords } from './wordlist';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { manualClock } from './clock';
+import { manualClock } from '../edge/clock';
 import { createRequestRate } from './request-rate';
 
 describe('per-address request rate (sign-in load shedding)', () => {

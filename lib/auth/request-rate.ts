@@ -1,5 +1,5 @@
 import { addressKey } from './client-address';
-import type { Clock } from './clock';
+import type { Clock } from '../edge/clock';
 
 /**
  * A per-address token bucket for sign-in requests, in process memory: the cheap first layer

@@ -1,9 +1,9 @@
 import { decodeJwt } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeRig, META, OTHER_SECRET, type TestRig } from '../../test/helpers';
-import { InvalidCredentialsError, InvalidGrantError, InvalidTokenError } from './errors';
+import { InvalidCredentialsError, InvalidGrantError, InvalidTokenError } from '../edge/errors';
 import { createSessionService } from './sessions';
-import { unsealRefreshToken } from './refresh-token';
+import { unsealRefreshToken } from '../edge/refresh-token';
 
 const SEC = 1000;
 

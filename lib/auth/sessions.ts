@@ -1,17 +1,17 @@
-import { signAccessToken, verifyAccessToken, type AccessClaims } from './access-token';
-import type { Clock } from './clock';
-import type { AuthConfig } from './config';
+import { signAccessToken, verifyAccessToken, type AccessClaims } from '../edge/access-token';
+import type { Clock } from '../edge/clock';
+import type { AuthConfig } from '../edge/config';
 import {
   hasCode,
   InvalidCredentialsError,
   InvalidGrantError,
   InvalidTokenError,
   type InvalidGrantReason,
-} from './errors';
-import type { Keyring } from './keys';
+} from '../edge/errors';
+import type { Keyring } from '../edge/keys';
 import type { PasswordHasher } from './passwords';
-import { randomId, type RandomBytes } from './random';
-import { sealRefreshToken, unsealRefreshToken, type RefreshPayload } from './refresh-token';
+import { randomId, type RandomBytes } from '../edge/random';
+import { sealRefreshToken, unsealRefreshToken, type RefreshPayload } from '../edge/refresh-token';
 import type { DeviceCookie, Throttle } from './throttle';
 import type { AuthEventType, RevokeReason, Session, Store, User } from './store';
 

@@ -96,13 +96,7 @@ export interface AuthEvent {
   readonly detail: string | null;
 }
 
-export class UsernameTakenError extends Error {
-  readonly code = 'username_taken';
-  constructor(username: string) {
-    super(`username "${username}" is already taken`);
-    this.name = 'UsernameTakenError';
-  }
-}
+export { UsernameTakenError } from '../edge/errors';
 
 export interface Store {
   createUser(user: NewUser): Promise<User>;

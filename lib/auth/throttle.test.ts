@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openLimiterBackend, TABLE, type LimiterBackend } from '../store/limiters';
-import { DEFAULTS, type ThrottleConfig } from './config';
+import { DEFAULTS, type ThrottleConfig } from '../edge/config';
 import { deviceCookieName, issueDeviceToken } from './device-cookie';
-import { ServerBusyError, TooManyAttemptsError } from './errors';
-import { deriveKeyring, type Keyring } from './keys';
-import { cryptoRandom } from './random';
+import { ServerBusyError, TooManyAttemptsError } from '../edge/errors';
+import { deriveKeyring, type Keyring } from '../edge/keys';
+import { cryptoRandom } from '../edge/random';
 import { accountHash, createThrottle, type CounterSource, type Throttle } from './throttle';
 
 /**

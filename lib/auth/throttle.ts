@@ -1,11 +1,11 @@
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { addressKey } from './client-address';
-import type { Clock } from './clock';
-import type { ThrottleConfig } from './config';
+import type { Clock } from '../edge/clock';
+import type { ThrottleConfig } from '../edge/config';
 import { DEVICE_TOKEN_TTL, deviceCookieName, issueDeviceToken, verifyDeviceToken } from './device-cookie';
-import { ServerBusyError, TooManyAttemptsError } from './errors';
-import { mac } from './keys';
-import type { RandomBytes } from './random';
+import { ServerBusyError, TooManyAttemptsError } from '../edge/errors';
+import { mac } from '../edge/keys';
+import type { RandomBytes } from '../edge/random';
 import { usernameKey } from './store';
 
 /**

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeRig, META, type TestRig } from '../../test/helpers';
-import { InvalidGrantError, isAuthError } from './errors';
+import { InvalidGrantError, isAuthError } from '../edge/errors';
 import { UsernameTakenError } from './store';
-import { createUserAdmin, UserAdminError, type UserAdmin } from './users';
+import { createUserAdmin, type UserAdmin } from './users';
+import type { AuthError } from '../edge/errors';
 
 describe('user administration', () => {
   let rig: TestRig;
@@ -38,7 +39,7 @@ describe('user administration', () => {
     ] as const) {
       const error = await admin.add({ username, displayName: name, password, admin: false }).catch((e: unknown) => e);
       expect(isAuthError(error), `${username} ${password}`).toBe(true);
-      expect((error as UserAdminError).code).toBe(code);
+      expect((error as AuthError).code).toBe(code);
     }
     expect(await admin.list()).toEqual([]);
   });

@@ -1,22 +1,14 @@
-import type { Clock } from './clock';
-import { AuthError } from './errors';
+import type { Clock } from '../edge/clock';
+import { InvalidNameError, InvalidUsernameError, UnknownUserError } from '../edge/errors';
 import { checkPasswordPolicy } from './password-policy';
 import type { PasswordHasher } from './passwords';
-import { randomId, type RandomBytes } from './random';
+import { randomId, type RandomBytes } from '../edge/random';
 import type { AuthEventType, Store, User } from './store';
 
 /**
  * Account administration behind `npm run users`: every change that affects access revokes the
  * sessions it must, and lands in the audit trail. Framework-free like the rest of the core.
  */
-export class UserAdminError extends AuthError {
-  override readonly code: string;
-  constructor(code: 'invalid_username' | 'invalid_name' | 'unknown_user', message: string) {
-    super(message);
-    this.code = code;
-  }
-}
-
 const USERNAME = /^[A-Za-z0-9._@+-]{1,64}$/;
 
 export interface UserAdminDeps {
@@ -32,7 +24,7 @@ export function createUserAdmin({ store, hasher, clock, random }: UserAdminDeps)
 
   async function find(username: string): Promise<User> {
     const user = await store.findUserByUsername(username);
-    if (!user) throw new UserAdminError('unknown_user', `no user named "${username}"`);
+    if (!user) throw new UnknownUserError(`no user named "${username}"`);
     return user;
   }
 
@@ -40,11 +32,11 @@ export function createUserAdmin({ store, hasher, clock, random }: UserAdminDeps)
   return {
     async add(input: { username: string; displayName: string; password: string; admin: boolean }): Promise<User> {
       if (!USERNAME.test(input.username)) {
-        throw new UserAdminError('invalid_username', 'usernames are 1–64 of A–Z a–z 0–9 . _ @ + -');
+        throw new InvalidUsernameError('usernames are 1–64 of A–Z a–z 0–9 . _ @ + -');
       }
       const displayName = input.displayName.trim();
       if (!displayName || displayName.length > 100 || /\p{Cc}/u.test(displayName)) {
-        throw new UserAdminError('invalid_name', 'display names are 1–100 printable characters');
+        throw new InvalidNameError('display names are 1–100 printable characters');
       }
       checkPasswordPolicy(input.password, input.username);
       const user = await store.createUser({

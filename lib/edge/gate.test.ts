@@ -4,7 +4,7 @@ import { makeRig, META, type TestRig } from '../../test/helpers';
 import { handleToken } from '../http/handlers/token';
 import { gate } from './gate';
 import { signInternal, verifyInternal } from './internal-header';
-import { AUTH_STATE_HEADER, CLIENT_ADDRESS_HEADER } from './paths';
+import { AUTH_STATE_HEADER, CLIENT_ADDRESS_HEADER } from './routes';
 
 /**
  * The middleware's logic with a frozen clock and the real token endpoint handler behind a

@@ -1,12 +1,12 @@
 import { NextResponse, type NextRequest } from 'next/server';
-import { verifyAccessToken } from '../auth/access-token';
-import type { AuthConfig } from '../auth/config';
-import { hasCode } from '../auth/errors';
-import type { Keyring } from '../auth/keys';
+import { verifyAccessToken } from './access-token';
+import type { AuthConfig } from './config';
+import { hasCode } from './errors';
+import type { Keyring } from './keys';
 import { NO_STORE } from '../http/cookies';
-import { readAuthCookieHeader } from './cookie-jar';
+import { readAuthCookieHeader } from './cookies';
 import { signInternal } from './internal-header';
-import { AUTH_STATE_HEADER, AUTH_UNAVAILABLE, INTERNAL_HEADER_PREFIX, isProtectedPath } from './paths';
+import { AUTH_STATE_HEADER, AUTH_UNAVAILABLE, INTERNAL_HEADER_PREFIX, isProtectedPath } from './routes';
 import { requestRefresh, type RefreshOutcome } from './refresh-client';
 import { contentSecurityPolicy, createNonce, CSP_HEADER } from './security-headers';
 

@@ -1,4 +1,4 @@
-import { mac, macMatches } from '../auth/keys';
+import { mac, macMatches } from './keys';
 
 /**
  * Values the middleware hands to the server in request headers (the client's address on its

@@ -1,5 +1,5 @@
 import { signInternal } from './internal-header';
-import { CLIENT_ADDRESS_HEADER } from './paths';
+import { CLIENT_ADDRESS_HEADER } from './routes';
 
 /**
  * The middleware's call to the token endpoint. Edge-safe. The URL comes from configuration

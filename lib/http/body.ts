@@ -1,4 +1,4 @@
-import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../auth/errors';
+import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../edge/errors';
 
 /**
  * Reads a small form or JSON body into string fields. Anything else is refused with a 4xx

@@ -1,6 +1,6 @@
 import { serialize, type SerializeOptions } from 'cookie';
-import type { AuthConfig } from '../auth/config';
-import { readAuthCookieHeader } from '../edge/cookie-jar';
+import type { AuthConfig } from '../edge/config';
+import { readAuthCookieHeader } from '../edge/cookies';
 
 /**
  * The two auth cookies, written and cleared the same way everywhere (route handlers and

@@ -1,4 +1,4 @@
-import { CrossOriginError } from '../auth/errors';
+import { CrossOriginError } from '../edge/errors';
 
 /**
  * CSRF defence for every state-changing request (after the Copenhagen Book): a browser always

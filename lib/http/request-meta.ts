@@ -1,7 +1,7 @@
-import type { Keyring } from '../auth/keys';
+import type { Keyring } from '../edge/keys';
 import type { RequestMeta } from '../auth/sessions';
 import { verifyInternal } from '../edge/internal-header';
-import { CLIENT_ADDRESS_HEADER } from '../edge/paths';
+import { CLIENT_ADDRESS_HEADER } from '../edge/routes';
 
 /**
  * Where a request came from, for the sign-in limits, the audit trail and the session list.

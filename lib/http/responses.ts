@@ -1,4 +1,4 @@
-import { hasCode, isAuthError } from '../auth/errors';
+import { hasCode, isAuthError } from '../edge/errors';
 import type { TokenPair } from '../auth/sessions';
 import { NO_STORE } from './cookies';
 

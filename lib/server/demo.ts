@@ -1,5 +1,5 @@
 import type { Gatehouse } from '../auth/gatehouse';
-import { randomId } from '../auth/random';
+import { randomId } from '../edge/random';
 
 /** The demo accounts: the tutorial's admin `jon`, and a non-admin to see a 403 with. */
 export const DEMO_USERS = [

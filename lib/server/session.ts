@@ -2,11 +2,11 @@ import 'server-only';
 import { headers } from 'next/headers';
 import { cache } from 'react';
 import { forbidden, redirect } from 'next/navigation';
-import type { AccessClaims } from '../auth/access-token';
+import type { AccessClaims } from '../edge/access-token';
 import { SERVER_CLOCK_TOLERANCE } from '../auth/gatehouse';
-import { readAuthCookieHeader } from '../edge/cookie-jar';
+import { readAuthCookieHeader } from '../edge/cookies';
 import { verifyInternal } from '../edge/internal-header';
-import { AUTH_STATE_HEADER, AUTH_UNAVAILABLE } from '../edge/paths';
+import { AUTH_STATE_HEADER, AUTH_UNAVAILABLE } from '../edge/routes';
 import { getGatehouse } from './runtime';
 
 /**

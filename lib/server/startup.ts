@@ -1,4 +1,5 @@
-import { parseConfig, type AuthConfig, type Env } from '../auth/config';
+import { parseConfig, type AuthConfig, type Env } from '../edge/config';
+import { hasCode, StartupRefusedError } from '../edge/errors';
 import { createGatehouse, type Gatehouse } from '../auth/gatehouse';
 import { commonWords } from '../auth/wordlist';
 import { limiterBackendOptions, openLimiterBackend } from '../store/limiters';
@@ -13,14 +14,6 @@ import { demoBanner, demoLeftoverRefusal, seedDemoUsers } from './demo';
  * (server.ts), which runs it before it listens. No `server-only` here: server.ts runs it
  * outside React's server environment.
  */
-export class StartupRefusedError extends Error {
-  readonly code = 'startup_refused';
-  constructor(message: string) {
-    super(message);
-    this.name = 'StartupRefusedError';
-  }
-}
-
 export function loadConfig(env: Env = process.env): AuthConfig {
   return parseConfig(env, { secretWords: commonWords() });
 }
@@ -62,7 +55,7 @@ export async function startGatehouse(
 
 /** The message a failed start prints: what is wrong and how to fix it, never a stack for config. */
 export function startupFailureMessage(error: unknown): string {
-  const known = error instanceof Error && ['ConfigError', 'StartupRefusedError'].includes(error.name);
+  const known = hasCode(error, 'invalid_config') || hasCode(error, 'startup_refused');
   return `[gatehouse] cannot start.\n${known ? (error as Error).message : String((error as Error)?.stack ?? error)}`;
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { RateLimiterRes } from 'rate-limiter-flexible';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cryptoRandom, randomId } from '../auth/random';
+import { cryptoRandom, randomId } from '../edge/random';
 import {
   COMMAND_TIMEOUT_MS,
   TABLE,

@@ -11,7 +11,7 @@ import {
   RateLimiterSQLite,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
-import type { AuthConfig } from '../auth/config';
+import type { AuthConfig } from '../edge/config';
 
 /**
  * Where the sign-in counters live. They must be shared by every instance that serves

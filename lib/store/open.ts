@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { DatabaseLocation } from '../auth/config';
+import type { DatabaseLocation } from '../edge/config';
 import type { Store } from '../auth/store';
 import { openPostgresStore } from './postgres/store';
 import { openSqliteStore } from './sqlite/store';

@@ -1,13 +1,13 @@
-import { InvalidRequestError, isAuthError } from '../../auth/errors';
+import { InvalidRequestError, isAuthError } from '../../edge/errors';
 import type { Gatehouse } from '../../auth/gatehouse';
 import { MAX_PASSWORD_LENGTH } from '../../auth/passwords';
 import { isFormNavigation, readBody, requireField, type ParsedBody } from '../body';
-import { readCookie } from '../../edge/cookie-jar';
+import { readCookie } from '../../edge/cookies';
 import { authCookieHeaders, cookieHeaders, deviceCookieHeader, readAuthCookies } from '../cookies';
 import { assertSameOrigin } from '../origin';
 import { requestMeta } from '../request-meta';
 import { errorResponse, fromBrowser, json, seeOther, tokenBody } from '../responses';
-import { safeNextPath } from '../safe-redirect';
+import { safeNextPath } from '../../edge/safe-redirect';
 
 export const MAX_USERNAME_LENGTH = 128;
 

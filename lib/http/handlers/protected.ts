@@ -1,5 +1,5 @@
-import type { AccessClaims } from '../../auth/access-token';
-import { ForbiddenError, InvalidTokenError } from '../../auth/errors';
+import type { AccessClaims } from '../../edge/access-token';
+import { ForbiddenError, InvalidTokenError } from '../../edge/errors';
 import { SERVER_CLOCK_TOLERANCE, type Gatehouse } from '../../auth/gatehouse';
 import { readAuthCookies } from '../cookies';
 import { bearerToken } from '../request-meta';

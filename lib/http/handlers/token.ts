@@ -1,4 +1,4 @@
-import { hasCode, InvalidRequestError, UnsupportedGrantTypeError } from '../../auth/errors';
+import { hasCode, InvalidRequestError, UnsupportedGrantTypeError } from '../../edge/errors';
 import type { Gatehouse } from '../../auth/gatehouse';
 import { readBody } from '../body';
 import { authCookieHeaders, clearAuthCookieHeaders, cookieHeaders, readAuthCookies } from '../cookies';

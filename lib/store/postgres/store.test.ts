@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { randomId, cryptoRandom } from '../../auth/random';
+import { randomId, cryptoRandom } from '../../edge/random';
 import { makeRig, META } from '../../../test/helpers';
 import { storeContract } from '../contract';
 import { migrations } from './migrations';

@@ -109,18 +109,25 @@ export class CrossOriginError extends AuthError {
   override readonly status = 403;
 }
 
-/** Configuration is invalid. Lists every problem at once so one restart fixes them all. */
-export class ConfigError extends Error {
-  readonly code = 'invalid_config';
+/**
+ * Configuration is invalid. Lists every problem at once so one restart fixes them all. A
+ * start-up failure, never a request's: the status is for completeness.
+ */
+export class ConfigError extends AuthError {
+  override readonly code = 'invalid_config';
+  override readonly status = 500;
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[]) {
-    super(
-      `Gatehouse configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    );
-    this.name = 'ConfigError';
+    super(`Gatehouse configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.problems = problems;
   }
+}
+
+/** A start that must not serve: demo accounts left in production, a bare `next start`. */
+export class StartupRefusedError extends AuthError {
+  override readonly code = 'startup_refused';
+  override readonly status = 500;
 }
 
 /**
@@ -160,5 +167,62 @@ export class WeakPasswordError extends AuthError {
 /** The token endpoint only knows `grant_type=refresh_token` (or none). */
 export class UnsupportedGrantTypeError extends AuthError {
   override readonly code = 'unsupported_grant_type';
+  override readonly status = 400;
+}
+
+/**
+ * Something Gatehouse needs did not answer: the database (down, restarting, out of
+ * connections), or the token endpoint the middleware relies on. Not "signed out": the session
+ * may be perfectly fine, so pages show "try again" and keep the cookies, and routes answer 503
+ * with OAuth's `temporarily_unavailable` (RFC 6749 §4.1.2.1).
+ */
+export class UnavailableError extends AuthError {
+  override readonly code = 'temporarily_unavailable';
+  override readonly status = 503;
+  readonly retryAfter: number;
+  /**
+   * React hands a server component's error to the error boundary with its message stripped in
+   * production but its `digest` kept: this one lets app/error.tsx show the "try again" view.
+   */
+  readonly digest = UNAVAILABLE_DIGEST;
+  constructor(message = 'a service Gatehouse needs did not answer', options?: { cause?: unknown; retryAfter?: number }) {
+    super(message, options);
+    this.retryAfter = Math.max(1, Math.ceil(options?.retryAfter ?? 2));
+  }
+}
+
+/** `error.digest` of an UnavailableError, as a client error boundary sees it. */
+export const UNAVAILABLE_DIGEST = 'GATEHOUSE_UNAVAILABLE';
+
+/** Account administration (the users command, the admin console): the name is taken. */
+export class UsernameTakenError extends AuthError {
+  override readonly code = 'username_taken';
+  override readonly status = 409;
+  constructor(username: string) {
+    super(`username "${username}" is already taken`);
+  }
+}
+
+/** Account administration: no (live) user by that name or id. */
+export class UnknownUserError extends AuthError {
+  override readonly code = 'unknown_user';
+  override readonly status = 404;
+}
+
+/** Account administration: a username outside the allowed alphabet or length. */
+export class InvalidUsernameError extends AuthError {
+  override readonly code = 'invalid_username';
+  override readonly status = 400;
+}
+
+/** Account administration: an empty, overlong or unprintable display name. */
+export class InvalidNameError extends AuthError {
+  override readonly code = 'invalid_name';
+  override readonly status = 400;
+}
+
+/** The users command was called wrongly (unknown verb or option, missing argument). */
+export class UsageError extends AuthError {
+  override readonly code = 'usage';
   override readonly status = 400;
 }
