@@ -1,6 +1,6 @@
 import type { NextRequest } from 'next/server';
-import { parseConfig, type AuthConfig } from './lib/auth/config';
-import { keyringFor, type Keyring } from './lib/auth/keys';
+import { parseConfig, type AuthConfig } from './lib/edge/config';
+import { keyringFor, type Keyring } from './lib/edge/keys';
 import { gate } from './lib/edge/gate';
 
 /**

@@ -12,10 +12,10 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { clientAddress, isTrustedPeer } from './lib/auth/client-address';
-import type { AuthConfig } from './lib/auth/config';
-import { systemClock } from './lib/auth/clock';
+import type { AuthConfig } from './lib/edge/config';
+import { systemClock } from './lib/edge/clock';
 import { createRequestRate, type RequestRate } from './lib/auth/request-rate';
-import { CLIENT_ADDRESS_HEADER, INTERNAL_HEADER_PREFIX } from './lib/edge/paths';
+import { CLIENT_ADDRESS_HEADER, INTERNAL_HEADER_PREFIX } from './lib/edge/routes';
 import { isFormNavigationHeaders } from './lib/http/body';
 import { exitOnStartupFailure, loadConfig, SERVED_BY_GATEHOUSE, startGatehouse } from './lib/server/startup';
 

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { manualClock } from '../lib/auth/clock';
-import { parseConfig, type AuthConfig, type Env } from '../lib/auth/config';
+import { manualClock } from '../lib/edge/clock';
+import { parseConfig, type AuthConfig, type Env } from '../lib/edge/config';
 import { createGatehouse, type Gatehouse } from '../lib/auth/gatehouse';
 import { createArgon2Hasher, type PasswordHasher } from '../lib/auth/passwords';
-import { randomId } from '../lib/auth/random';
+import { randomId } from '../lib/edge/random';
 import type { Store, User } from '../lib/auth/store';
 import type { CounterSource } from '../lib/auth/throttle';
 import { openSqliteStore } from '../lib/store/sqlite/store';

@@ -1,7 +1,7 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { deriveKeyring } from '../lib/auth/keys';
-import { sealRefreshToken, unsealRefreshToken } from '../lib/auth/refresh-token';
+import { deriveKeyring } from '../lib/edge/keys';
+import { sealRefreshToken, unsealRefreshToken } from '../lib/edge/refresh-token';
 import { handleLogin } from '../lib/http/handlers/login';
 import { handleLogout } from '../lib/http/handlers/logout';
 import { handleAdmin, handlePrivate } from '../lib/http/handlers/protected';

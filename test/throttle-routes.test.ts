@@ -222,7 +222,7 @@ describe('sign-in throttling at the route handlers', () => {
 
   it('records the relayed client address only when the middleware signed it', async () => {
     const { signInternal } = await import('../lib/edge/internal-header');
-    const { CLIENT_ADDRESS_HEADER } = await import('../lib/edge/paths');
+    const { CLIENT_ADDRESS_HEADER } = await import('../lib/edge/routes');
     const pair = await rig.gh.sessions.login('jon', 'correct horse battery', {
       ip: '127.0.0.1',
       userAgent: null,
@@ -246,7 +246,7 @@ describe('sign-in throttling at the route handlers', () => {
     expect((await rig.gh.store.listEvents())[0]).toMatchObject({ type: 'refresh', ip: '127.0.0.1' });
     rig.clock.advance(11_000);
     const latest = await rig.gh.store.findSession(pair.sessionId);
-    const { sealRefreshToken } = await import('../lib/auth/refresh-token');
+    const { sealRefreshToken } = await import('../lib/edge/refresh-token');
     const sealed = await sealRefreshToken(rig.gh.keyring, {
       sid: pair.sessionId,
       gen: latest!.gen,

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
-import { safeNextPath } from '@/lib/http/safe-redirect';
+import { safeNextPath } from '@/lib/edge/safe-redirect';
 import { getPageAuth } from '@/lib/server/session';
 import { LoginForm } from './login-form';
 
