@@ -1,7 +1,7 @@
 /**
  * The storage contract Gatehouse needs, and nothing more (after Lucia's adapters). Every
  * method is async even though SQLite is synchronous, so a networked store (Postgres) drops in
- * unchanged. One contract suite (`lib/store/contract.ts`) runs against every implementation.
+ * unchanged. One contract suite (`test/store/contract.ts`) runs against every implementation.
  * Times are milliseconds since the epoch.
  */
 export type UserStatus = 'active' | 'banned';
@@ -98,6 +98,24 @@ export interface AuthEvent {
 
 export { UsernameTakenError } from '../edge/errors';
 
+/** What `Store.purge` removes: everything strictly before these times. */
+export interface PurgeCutoffs {
+  /** Sessions that ended (idle or absolute expiry, or revocation) before this. */
+  readonly sessionsEndedBefore: number;
+  /** Audit events recorded before this. */
+  readonly eventsBefore: number;
+}
+
+export interface PurgeResult {
+  readonly sessions: number;
+  readonly events: number;
+}
+
+/**
+ * A failure to reach the database (down, restarting, out of connections, locked past the busy
+ * timeout) rejects with UnavailableError (`temporarily_unavailable`, 503) from every method;
+ * constraint violations the contract names (UsernameTakenError) stay specific.
+ */
 export interface Store {
   createUser(user: NewUser): Promise<User>;
   /** Finds a user by id, including soft-deleted ones (the caller checks `deletedAt`). */
@@ -129,6 +147,13 @@ export interface Store {
   recordEvent(event: AuthEvent): Promise<void>;
   /** Newest first. */
   listEvents(filter?: { readonly userId?: string; readonly limit?: number }): Promise<AuthEvent[]>;
+
+  /**
+   * Deletes ended sessions and old audit events; returns how many of each. Without it both
+   * tables only grow: every sign-in leaves a session row and several events behind for good,
+   * and every lookup and backup pays for them (lib/auth/housekeeping.ts runs it on a timer).
+   */
+  purge(cutoffs: PurgeCutoffs): Promise<PurgeResult>;
 
   /** Sets a key only if it has never been set; true when this call set it. */
   setMetaOnce(key: string, value: string, now: number): Promise<boolean>;

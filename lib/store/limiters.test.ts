@@ -17,7 +17,7 @@ import {
   type LimiterBackend,
   type LimiterBackendOptions,
 } from './limiters';
-import { openSqliteStore } from './sqlite/store';
+import { openSqliteStore } from './sqlite';
 
 /**
  * One contract for every place the sign-in counters can live. Each run gets an empty store:
@@ -320,7 +320,7 @@ describe('SQLite counters', () => {
 
   it("keeps its table in the app's database file, beside the store's tables", async () => {
     const path = join(dir, 'gatehouse.db');
-    const store = openSqliteStore(path);
+    const store = await openSqliteStore(path);
     const backend = await openLimiterBackend({ kind: 'sqlite', path });
     await backend.limiter({ keyPrefix: 'signin', points: 5, duration: 60 }).consume('jon');
     await store.createUser({

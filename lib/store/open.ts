@@ -1,8 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { DatabaseLocation } from '../edge/config';
 import type { Store } from '../auth/store';
-import { openPostgresStore } from './postgres/store';
-import { openSqliteStore } from './sqlite/store';
+import { openPostgresStore } from './postgres';
+import { openSqliteStore } from './sqlite';
 
 /**
  * Opens (and migrates) the store DATABASE_URL names: a SQLite file — relative paths are

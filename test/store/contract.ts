@@ -1,11 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UsernameTakenError, type Store } from '../auth/store';
+import { PURGE_BATCH } from '../../lib/store/store';
+import { UsernameTakenError, type Store } from '../../lib/auth/store';
 
 /**
  * The one test suite every Store implementation must pass (after Lucia's adapter tests).
  * `open` returns a fresh, empty, migrated store; `close` disposes of it.
  */
-export function storeContract(name: string, open: () => Promise<{ store: Store; close: () => Promise<void> }>) {
+export function storeContract(
+  name: string,
+  open: () => Promise<{ store: Store; close: () => Promise<void> }>,
+) {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     let close: () => Promise<void>;
@@ -17,7 +21,14 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
     afterEach(async () => close());
 
     const user = (id: string, username: string, admin = false) =>
-      store.createUser({ id, username, displayName: `User ${username}`, passwordHash: `hash-${id}`, admin, now: T });
+      store.createUser({
+        id,
+        username,
+        displayName: `User ${username}`,
+        passwordHash: `hash-${id}`,
+        admin,
+        now: T,
+      });
     const session = (id: string, userId: string) =>
       store.createSession({
         id,
@@ -93,7 +104,11 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       const results = await Promise.all([0, 0, 0].map((gen) => store.rotateSession('s1', gen, update)));
       expect(results.filter(Boolean)).toHaveLength(1);
       expect(await store.rotateSession('s1', 0, update)).toBe(false);
-      expect(await store.findSession('s1')).toMatchObject({ gen: 1, rotatedAt: T + 10, idleExpiresAt: T + 2000 });
+      expect(await store.findSession('s1')).toMatchObject({
+        gen: 1,
+        rotatedAt: T + 10,
+        idleExpiresAt: T + 2000,
+      });
       expect(await store.rotateSession('s1', 1, update)).toBe(true);
       expect((await store.findSession('s1'))?.gen).toBe(2);
     });
@@ -125,13 +140,92 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
 
     it('records events and lists them newest first, by user', async () => {
       const base = { ip: null, userAgent: null, sessionId: null, detail: null };
-      await store.recordEvent({ ...base, at: T, type: 'login_failed', userId: null, detail: 'unknown user x' });
+      await store.recordEvent({
+        ...base,
+        at: T,
+        type: 'login_failed',
+        userId: null,
+        detail: 'unknown user x',
+      });
       await store.recordEvent({ ...base, at: T + 1, type: 'login_ok', userId: 'u1', sessionId: 's1' });
       await store.recordEvent({ ...base, at: T + 2, type: 'logout', userId: 'u1', sessionId: 's1' });
       expect((await store.listEvents()).map((e) => e.type)).toEqual(['logout', 'login_ok', 'login_failed']);
       expect((await store.listEvents({ userId: 'u1', limit: 1 })).map((e) => e.type)).toEqual(['logout']);
-      expect((await store.listEvents())[2]).toEqual({ ...base, at: T, type: 'login_failed', userId: null, detail: 'unknown user x' });
+      expect((await store.listEvents())[2]).toEqual({
+        ...base,
+        at: T,
+        type: 'login_failed',
+        userId: null,
+        detail: 'unknown user x',
+      });
     });
+
+    it('purges sessions that ended before the cutoff, by idle or absolute expiry or revocation', async () => {
+      await user('u1', 'jon');
+      const at = (id: string, idle: number, absolute: number) =>
+        store.createSession({
+          id,
+          userId: 'u1',
+          now: T,
+          idleExpiresAt: idle,
+          absoluteExpiresAt: absolute,
+          userAgent: null,
+          ip: null,
+        });
+      const cutoff = T + 100;
+      await at('idle-ended', cutoff - 1, T + 5000);
+      await at('absolute-ended', T + 5000, cutoff - 1);
+      await at('revoked-early', T + 5000, T + 5000);
+      await store.revokeSession('revoked-early', 'logout', cutoff - 1);
+      await at('revoked-late', T + 5000, T + 5000);
+      await store.revokeSession('revoked-late', 'logout', cutoff);
+      await at('idle-at-cutoff', cutoff, T + 5000);
+      await at('live', T + 5000, T + 5000);
+      expect(await store.purge({ sessionsEndedBefore: cutoff, eventsBefore: 0 })).toEqual({
+        sessions: 3,
+        events: 0,
+      });
+      for (const id of ['idle-ended', 'absolute-ended', 'revoked-early'])
+        expect(await store.findSession(id), id).toBeNull();
+      for (const id of ['revoked-late', 'idle-at-cutoff', 'live'])
+        expect(await store.findSession(id), id).not.toBeNull();
+      // The user stays; only their ended sessions go.
+      expect(await store.findUserById('u1')).not.toBeNull();
+      expect(await store.purge({ sessionsEndedBefore: cutoff, eventsBefore: 0 })).toEqual({
+        sessions: 0,
+        events: 0,
+      });
+    });
+
+    it('purges audit events recorded before the cutoff, in batches larger than one statement', async () => {
+      const event = (at: number) => ({
+        at,
+        type: 'login_failed' as const,
+        userId: null,
+        sessionId: null,
+        ip: null,
+        userAgent: null,
+        detail: null,
+      });
+      await store.recordEvent(event(T - 1));
+      await store.recordEvent(event(T));
+      await store.recordEvent(event(T + 1));
+      expect(await store.purge({ sessionsEndedBefore: 0, eventsBefore: T })).toEqual({
+        sessions: 0,
+        events: 1,
+      });
+      expect((await store.listEvents()).map((e) => e.at)).toEqual([T + 1, T]);
+      for (let i = 0; i < PURGE_BATCH + 7; i += 100) {
+        await Promise.all(
+          Array.from({ length: Math.min(100, PURGE_BATCH + 7 - i) }, () => store.recordEvent(event(T + 2))),
+        );
+      }
+      expect(await store.purge({ sessionsEndedBefore: 0, eventsBefore: T + 3 })).toEqual({
+        sessions: 0,
+        events: PURGE_BATCH + 9,
+      });
+      expect(await store.listEvents()).toEqual([]);
+    }, 60_000);
 
     it('sets a meta key only once', async () => {
       expect(await store.getMeta('k')).toBeNull();

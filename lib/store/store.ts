@@ -1,0 +1,304 @@
+import type { Kysely, Selectable, Updateable } from 'kysely';
+import { isAuthError, UnavailableError, UsernameTakenError } from '../edge/errors';
+import { usernameKey, type AuthEvent, type Session, type Store, type User } from '../auth/store';
+import type { AuthEventsTable, Database, DialectName, SessionsTable, UsersTable } from './schema';
+
+/**
+ * The one Store implementation, for SQLite and PostgreSQL alike: the same queries through
+ * Kysely, with the few differences (booleans, error codes) decided by `dialect`. Opened by
+ * lib/store/sqlite.ts or lib/store/postgres.ts, which own the connection and the migrations.
+ */
+export function createStore(db: Kysely<Database>, dialect: DialectName): Store {
+  // better-sqlite3 cannot bind a boolean, and SQLite stores one as 0/1 anyway.
+  const bool = dialect === 'sqlite' ? (b: boolean) => (b ? 1 : 0) : (b: boolean) => b;
+
+  const store: Store = {
+    async createUser(user) {
+      try {
+        const row = await db
+          .insertInto('users')
+          .values({
+            id: user.id,
+            username: user.username,
+            username_key: usernameKey(user.username),
+            display_name: user.displayName,
+            password_hash: user.passwordHash,
+            admin: bool(user.admin),
+            created_at: user.now,
+            updated_at: user.now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toUser(row);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new UsernameTakenError(user.username);
+        throw error;
+      }
+    },
+    async findUserById(id) {
+      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toUser(row) : null;
+    },
+    async findUserByUsername(username) {
+      const row = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('username_key', '=', usernameKey(username))
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      return row ? toUser(row) : null;
+    },
+    async listUsers() {
+      const rows = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('deleted_at', 'is', null)
+        .orderBy('created_at')
+        .orderBy('username_key')
+        .execute();
+      return rows.map(toUser);
+    },
+    async updateUser(id, patch, now) {
+      const set: Updateable<UsersTable> = { updated_at: now };
+      if (patch.displayName !== undefined) set.display_name = patch.displayName;
+      if (patch.passwordHash !== undefined) set.password_hash = patch.passwordHash;
+      if (patch.admin !== undefined) set.admin = bool(patch.admin);
+      if (patch.status !== undefined) set.status = patch.status;
+      if (patch.deletedAt !== undefined) set.deleted_at = patch.deletedAt;
+      const row = await db
+        .updateTable('users')
+        .set(set)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row ? toUser(row) : null;
+    },
+
+    async createSession(s) {
+      const row = await db
+        .insertInto('sessions')
+        .values({
+          id: s.id,
+          user_id: s.userId,
+          gen: 0,
+          created_at: s.now,
+          rotated_at: s.now,
+          idle_expires_at: s.idleExpiresAt,
+          absolute_expires_at: s.absoluteExpiresAt,
+          user_agent: s.userAgent,
+          ip: s.ip,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toSession(row);
+    },
+    async findSession(id) {
+      const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toSession(row) : null;
+    },
+    async rotateSession(id, expectedGen, update) {
+      // One conditional write: of two concurrent rotations from the same generation, exactly
+      // one matches the row (row locking in PostgreSQL, the single writer in SQLite).
+      const result = await db
+        .updateTable('sessions')
+        .set((eb) => ({
+          gen: eb('gen', '+', 1),
+          rotated_at: update.rotatedAt,
+          idle_expires_at: update.idleExpiresAt,
+        }))
+        .where('id', '=', id)
+        .where('gen', '=', expectedGen)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n;
+    },
+    async revokeSession(id, reason, at) {
+      const result = await db
+        .updateTable('sessions')
+        .set({ revoked_at: at, revoked_reason: reason })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n;
+    },
+    async revokeUserSessions(userId, reason, at) {
+      const result = await db
+        .updateTable('sessions')
+        .set({ revoked_at: at, revoked_reason: reason })
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+    async listSessions(userId) {
+      const rows = await db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .orderBy('created_at', 'desc')
+        .orderBy('id')
+        .execute();
+      return rows.map(toSession);
+    },
+
+    async recordEvent(e) {
+      await db
+        .insertInto('auth_events')
+        .values({
+          at: e.at,
+          type: e.type,
+          user_id: e.userId,
+          session_id: e.sessionId,
+          ip: e.ip,
+          user_agent: e.userAgent,
+          detail: e.detail,
+        })
+        .execute();
+    },
+    async listEvents(filter = {}) {
+      const { userId } = filter;
+      const rows = await db
+        .selectFrom('auth_events')
+        .selectAll()
+        .$if(userId !== undefined, (qb) => qb.where('user_id', '=', userId!))
+        .orderBy('id', 'desc')
+        .limit(filter.limit ?? 100)
+        .execute();
+      return rows.map(toEvent);
+    },
+
+    async purge({ sessionsEndedBefore, eventsBefore }) {
+      // In batches, so a first purge of a large table never holds the write lock for long
+      // (SQLite has one writer; sign-ins would queue behind it). One pass per way a session
+      // ends, each answered by its own index (an OR of the three made SQLite scan the table).
+      let sessions = 0;
+      for (const column of ['revoked_at', 'idle_expires_at', 'absolute_expires_at'] as const) {
+        sessions += await inBatches(async () => {
+          const result = await db
+            .deleteFrom('sessions')
+            .where('id', 'in', (eb) =>
+              eb
+                .selectFrom('sessions')
+                .select('id')
+                .where(column, '<', sessionsEndedBefore)
+                .limit(PURGE_BATCH),
+            )
+            .executeTakeFirst();
+          return Number(result.numDeletedRows);
+        });
+      }
+      const events = await inBatches(async () => {
+        const result = await db
+          .deleteFrom('auth_events')
+          .where('id', 'in', (eb) =>
+            eb.selectFrom('auth_events').select('id').where('at', '<', eventsBefore).limit(PURGE_BATCH),
+          )
+          .executeTakeFirst();
+        return Number(result.numDeletedRows);
+      });
+      return { sessions, events };
+    },
+
+    async setMetaOnce(key, value, now) {
+      const result = await db
+        .insertInto('meta')
+        .values({ key, value, created_at: now })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .executeTakeFirst();
+      return result.numInsertedOrUpdatedRows === 1n;
+    },
+    async getMeta(key) {
+      const row = await db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
+      return row?.value ?? null;
+    },
+
+    async close() {
+      await db.destroy();
+    },
+  };
+  return reportingOutages(store);
+}
+
+/** Rows one purge statement deletes at most; it repeats until fewer come back. */
+export const PURGE_BATCH = 5000;
+
+async function inBatches(deleteBatch: () => Promise<number>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await deleteBatch();
+    total += deleted;
+    if (deleted < PURGE_BATCH) return total;
+  }
+}
+
+/**
+ * Every failure a store method does not map itself (a lost connection, a refused login, a
+ * lock held past the busy timeout) becomes UnavailableError: a 503 `temporarily_unavailable`
+ * that keeps the user's cookies, never a 500 or a sign-out. The driver's error is the cause.
+ */
+function reportingOutages(store: Store): Store {
+  const guarded = {} as Record<string, unknown>;
+  for (const [name, method] of Object.entries(store) as [
+    string,
+    (...args: unknown[]) => Promise<unknown>,
+  ][]) {
+    guarded[name] = async (...args: unknown[]) => {
+      try {
+        return await method(...args);
+      } catch (error) {
+        if (isAuthError(error)) throw error;
+        throw new UnavailableError('the database did not answer', { cause: error });
+      }
+    };
+  }
+  return guarded as unknown as Store;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  // SQLite's extended result codes; PostgreSQL's SQLSTATE for unique_violation.
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}
+
+function toUser(r: Selectable<UsersTable>): User {
+  return {
+    id: r.id,
+    username: r.username,
+    displayName: r.display_name,
+    passwordHash: r.password_hash,
+    admin: r.admin === true || r.admin === 1,
+    status: r.status,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    deletedAt: r.deleted_at,
+  };
+}
+
+function toSession(r: Selectable<SessionsTable>): Session {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    gen: r.gen,
+    createdAt: r.created_at,
+    rotatedAt: r.rotated_at,
+    idleExpiresAt: r.idle_expires_at,
+    absoluteExpiresAt: r.absolute_expires_at,
+    revokedAt: r.revoked_at,
+    revokedReason: r.revoked_reason,
+    userAgent: r.user_agent,
+    ip: r.ip,
+  };
+}
+
+function toEvent(r: Selectable<AuthEventsTable>): AuthEvent {
+  return {
+    at: r.at,
+    type: r.type,
+    userId: r.user_id,
+    sessionId: r.session_id,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    detail: r.detail,
+  };
+}
