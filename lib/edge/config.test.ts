@@ -124,6 +124,37 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ AUTH_SECRET: SECRET, AUTH_PUBLIC_URL: 'javascript:alert(1)' })).toThrow(/AUTH_PUBLIC_URL/);
   });
 
+  it('keeps ended sessions a week and audit events 90 days, purging hourly, unless told otherwise', () => {
+    expect(parseConfig({ AUTH_SECRET: SECRET }).housekeeping).toEqual({
+      sessionRetentionDays: 7,
+      eventRetentionDays: 90,
+      purgeInterval: 3600,
+    });
+    const c = parseConfig({
+      AUTH_SECRET: SECRET,
+      AUTH_SESSION_RETENTION_DAYS: '30',
+      AUTH_EVENT_RETENTION_DAYS: '365',
+      AUTH_PURGE_INTERVAL: '0',
+    });
+    expect(c.housekeeping).toEqual({ sessionRetentionDays: 30, eventRetentionDays: 365, purgeInterval: 0 });
+    let problems: readonly string[] = [];
+    try {
+      parseConfig({
+        AUTH_SECRET: SECRET,
+        AUTH_SESSION_RETENTION_DAYS: '0',
+        AUTH_EVENT_RETENTION_DAYS: 'forever',
+        AUTH_PURGE_INTERVAL: '-5',
+      });
+    } catch (e) {
+      problems = (e as ConfigError).problems;
+    }
+    expect(problems).toEqual([
+      'AUTH_SESSION_RETENTION_DAYS must be a whole number from 1 to 3650 (got "0").',
+      'AUTH_EVENT_RETENTION_DAYS must be a whole number from 1 to 3650 (got "forever").',
+      'AUTH_PURGE_INTERVAL must be a whole number of seconds (got "-5").',
+    ]);
+  });
+
   it('never echoes credentials from a mistyped DATABASE_URL or REDIS_URL', () => {
     let message = '';
     try {

@@ -30,6 +30,7 @@ export interface AuthConfig {
   /** Redis for the sign-in counters (REDIS_URL); null keeps them in the database. */
   readonly redisUrl: string | null;
   readonly database: DatabaseLocation;
+  readonly housekeeping: HousekeepingConfig;
   /** Access token lifetime, seconds. */
   readonly accessTtl: number;
   /** Refresh token idle lifetime, seconds: a session unused this long ends. */
@@ -44,6 +45,20 @@ export interface AuthConfig {
   readonly audience: string;
   readonly cookieSecure: boolean;
   readonly cookieNames: { readonly access: string; readonly refresh: string };
+}
+
+/**
+ * How long ended sessions and audit events are kept before lib/auth/housekeeping.ts deletes
+ * them, and how often it looks. Ended sessions are kept a while so "who was signed in from
+ * where last week" can still be answered; events far longer, as the audit trail.
+ */
+export interface HousekeepingConfig {
+  /** Days an ended (expired or revoked) session is kept (AUTH_SESSION_RETENTION_DAYS). */
+  readonly sessionRetentionDays: number;
+  /** Days an audit event is kept (AUTH_EVENT_RETENTION_DAYS). */
+  readonly eventRetentionDays: number;
+  /** Seconds between purges (AUTH_PURGE_INTERVAL); 0: never on a timer, only `npm run users -- purge`. */
+  readonly purgeInterval: number;
 }
 
 export type DatabaseLocation =
@@ -91,8 +106,9 @@ export const DEFAULTS = {
   databaseUrl: 'file:.data/gatehouse.db',
   maxSessions: 50,
   hashQueue: 32,
+  housekeeping: { sessionRetentionDays: 7, eventRetentionDays: 90, purgeInterval: 3600 },
   throttle: { account: 10, pair: 5, address: 30, device: 10, refresh: 60, requestBurst: 10, requestRate: 1, blockMin: 60, blockMax: 3600 },
-} as const satisfies Record<string, unknown> & { throttle: ThrottleConfig };
+} as const satisfies Record<string, unknown> & { throttle: ThrottleConfig; housekeeping: HousekeepingConfig };
 
 export const MIN_SECRET_LENGTH = 32;
 
@@ -166,6 +182,7 @@ export function parseConfig(env: Env, options: ParseOptions = {}): AuthConfig {
   }
 
   const database = parseDatabaseUrl(nonEmpty(env.DATABASE_URL) ?? DEFAULTS.databaseUrl, problems);
+  const housekeeping = parseHousekeeping(env, problems);
 
   const port = nonEmpty(env.PORT) ?? '3000';
   const publicRaw = nonEmpty(env.AUTH_PUBLIC_URL) ?? (demo ? `http://localhost:${port}` : undefined);
@@ -232,6 +249,7 @@ export function parseConfig(env: Env, options: ParseOptions = {}): AuthConfig {
     hashQueue,
     redisUrl: redisRaw ?? null,
     database: database!,
+    housekeeping,
     accessTtl: accessTtl!,
     refreshTtl: refreshTtl!,
     sessionMaxAge: sessionMaxAge!,
@@ -356,6 +374,19 @@ function count(env: Env, name: string, fallback: number, min: number, max: numbe
     return fallback;
   }
   return value;
+}
+
+/**
+ * The retention settings alone: the users command's `purge` reads them without the rest of
+ * the configuration (it needs no secret).
+ */
+export function parseHousekeeping(env: Env, problems: string[]): HousekeepingConfig {
+  const h = DEFAULTS.housekeeping;
+  return {
+    sessionRetentionDays: count(env, 'AUTH_SESSION_RETENTION_DAYS', h.sessionRetentionDays, 1, 3650, problems),
+    eventRetentionDays: count(env, 'AUTH_EVENT_RETENTION_DAYS', h.eventRetentionDays, 1, 3650, problems),
+    purgeInterval: seconds(env, 'AUTH_PURGE_INTERVAL', h.purgeInterval, 0, 7 * 86_400, problems) ?? h.purgeInterval,
+  };
 }
 
 /**
