@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../lib/store/sqlite';
 
 /** The real `npm run users` script, as an operator runs it, against a throwaway database. */
 function run(args: string[], stdin: string, env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
@@ -54,6 +55,50 @@ describe('npm run users', () => {
       expect(res.err).toContain(message);
     }
     expect((await run(['list'], '', env)).out).not.toContain('dave');
+  }, 30_000);
+
+  it('refuses unknown options, missing and extra arguments with the usage and exit 1; bare call exit 2', async () => {
+    for (const [args, message] of [
+      [['list', '--frob'], "Unknown option '--frob'"],
+      [['add', 'x', '--name'], "Option '--name <value>' argument missing"],
+      [['ban'], '"ban" needs a username'],
+      [['delete', 'a', 'b'], 'unexpected argument "b" for "delete"'],
+      [['list', '--admin'], '--name and --admin are options of "add" only'],
+    ] as const) {
+      const res = await run([...args], '', env);
+      expect(res.code, args.join(' ')).toBe(1);
+      expect(res.err).toContain(message);
+      expect(res.err).toContain('Usage: npm run users');
+    }
+    expect(await run([], '', env)).toMatchObject({ code: 2, out: expect.stringContaining('purge') });
+    expect(await run(['--help'], '', env)).toMatchObject({ code: 0, out: expect.stringContaining('Usage:') });
+  }, 30_000);
+
+  it('purges ended sessions and old audit events and says how many', async () => {
+    const path = join(dir, 'purge.sqlite');
+    const store = await openSqliteStore(path);
+    const now = Date.now();
+    const day = 86_400_000;
+    await store.createUser({ id: 'u1', username: 'fay', displayName: 'Fay', passwordHash: 'h', admin: false, now });
+    const session = (id: string, idleExpiresAt: number) =>
+      store.createSession({ id, userId: 'u1', now, idleExpiresAt, absoluteExpiresAt: now + day, userAgent: null, ip: null });
+    await session('old', now - 8 * day);
+    await session('recent', now - day);
+    await session('live', now + day);
+    const event = (at: number) =>
+      store.recordEvent({ at, type: 'login_ok', userId: 'u1', sessionId: null, ip: null, userAgent: null, detail: null });
+    await event(now - 91 * day);
+    await event(now - 89 * day);
+    await store.close();
+
+    const res = await run(['purge'], '', { DATABASE_URL: `file:${path}` });
+    expect(res).toMatchObject({ code: 0, err: '' });
+    expect(res.out).toMatch(/^deleted 1 session\(s\) that ended before \S+ and 1 audit event\(s\) from before \S+\n$/);
+    const again = await run(['purge'], '', { DATABASE_URL: `file:${path}`, AUTH_SESSION_RETENTION_DAYS: '1' });
+    expect(again.out).toMatch(/^deleted 1 session\(s\) .* and 0 audit event\(s\)/);
+    const bad = await run(['purge'], '', { DATABASE_URL: `file:${path}`, AUTH_EVENT_RETENTION_DAYS: 'never' });
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('AUTH_EVENT_RETENTION_DAYS');
   }, 30_000);
 
   it('creates its database directory 0700 and the database file 0600 (not world-readable)', async () => {
