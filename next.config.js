@@ -64,9 +64,16 @@ const nextConfig = {
   },
   // Native modules stay outside the server bundle.
   serverExternalPackages: ['better-sqlite3', 'argon2', 'pg', 'ioredis', 'rate-limiter-flexible'],
+  // Links and redirects are checked against the app's routes at build time.
+  typedRoutes: true,
   experimental: {
     // forbidden() renders app/forbidden.tsx with a real 403 status for non-admins at /admin.
     authInterrupts: true,
+    serverActions: {
+      // A sign-in form is a few hundred bytes; the 1 MB default would let anyone make every
+      // instance buffer a megabyte per request before any check runs.
+      bodySizeLimit: '16kb',
+    },
   },
 };
 

@@ -15,7 +15,7 @@ import { clientAddress, isTrustedPeer } from './lib/auth/client-address';
 import type { AuthConfig } from './lib/edge/config';
 import { systemClock } from './lib/edge/clock';
 import { createRequestRate, type RequestRate } from './lib/auth/request-rate';
-import { CLIENT_ADDRESS_HEADER, INTERNAL_HEADER_PREFIX } from './lib/edge/routes';
+import { CLIENT_ADDRESS_HEADER, INTERNAL_HEADER_PREFIX } from './lib/edge/internal-header';
 import { isFormNavigationHeaders } from './lib/http/body';
 import { exitOnStartupFailure, loadConfig, SERVED_BY_GATEHOUSE, startGatehouse } from './lib/server/startup';
 
@@ -121,7 +121,7 @@ function shedSignIn(req: IncomingMessage, res: ServerResponse, client: string, r
     'x-content-type-options': 'nosniff',
     connection: 'close',
   };
-  if (isFormNavigationHeaders(req.headers['content-type'], req.headers.accept)) {
+  if (isFormNavigationHeaders((name) => headerValue(req, name))) {
     res.writeHead(303, { ...headers, location: `/login?error=too_many_attempts&retry_after=${wait}` });
     res.end();
   } else {
@@ -154,3 +154,9 @@ function signInPath(url: string | undefined): string {
 }
 
 main().catch(exitOnStartupFailure);
+
+/** One header of a Node request as a string (repeated headers joined, as fetch's Headers does). */
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}

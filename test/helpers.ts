@@ -5,10 +5,11 @@ import { manualClock } from '../lib/edge/clock';
 import { parseConfig, type AuthConfig, type Env } from '../lib/edge/config';
 import { createGatehouse, type Gatehouse } from '../lib/auth/gatehouse';
 import { createArgon2Hasher, type PasswordHasher } from '../lib/auth/passwords';
-import { randomId } from '../lib/edge/random';
+import { keyringFor, type Keyring } from '../lib/edge/keys';
+import { cryptoRandom, randomId, type RandomBytes } from '../lib/edge/random';
 import type { Store, User } from '../lib/auth/store';
 import type { CounterSource } from '../lib/auth/throttle';
-import { openSqliteStore } from '../lib/store/sqlite/store';
+import { openSqliteStore } from '../lib/store/sqlite';
 
 /** Random-looking, as a real AUTH_SECRET must be (config refuses patterned secrets). */
 export const TEST_SECRET = 'Vq3x9LkP2mZr8TnW5yHc7JdB4fGs6AeQ';
@@ -22,10 +23,10 @@ export function testConfig(env: Env = {}): AuthConfig {
 }
 
 /** A temporary SQLite file, deleted by `cleanup`. */
-export function tempSqlite(): { store: Store; path: string; cleanup: () => Promise<void> } {
+export async function tempSqlite(): Promise<{ store: Store; path: string; cleanup: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   const path = join(dir, 'test.db');
-  const store = openSqliteStore(path);
+  const store = await openSqliteStore(path);
   return {
     store,
     path,
@@ -38,7 +39,12 @@ export function tempSqlite(): { store: Store; path: string; cleanup: () => Promi
 
 export interface TestRig {
   gh: Gatehouse;
+  /** The parts the Gatehouse was built from: private behind its facade, open to tests. */
+  store: Store;
   clock: ReturnType<typeof manualClock>;
+  keyring: Keyring;
+  hasher: PasswordHasher;
+  random: RandomBytes;
   cleanup: () => Promise<void>;
   addUser(username: string, opts?: { name?: string; admin?: boolean; password?: string }): Promise<User>;
 }
@@ -49,29 +55,39 @@ export async function makeRig(
   parts: { hasher?: PasswordHasher; counters?: CounterSource } = {},
 ): Promise<TestRig> {
   const clock = manualClock();
-  const temp = store ? undefined : tempSqlite();
-  const gh = await createGatehouse({
-    config: testConfig(env),
-    store: store ?? temp!.store,
-    clock,
-    hasher: parts.hasher ?? cheapHasher(),
-    counters: parts.counters,
-  });
+  const temp = store ? undefined : await tempSqlite();
+  const config = testConfig(env);
+  const hasher = parts.hasher ?? cheapHasher();
+  const rigStore = store ?? temp!.store;
+  const gh = await createGatehouse({ config, store: rigStore, clock, hasher, counters: parts.counters });
   return {
     gh,
+    store: rigStore,
     clock,
+    keyring: await keyringFor(config.secret, config.previousSecrets),
+    hasher,
+    random: cryptoRandom,
     cleanup: async () => temp?.cleanup(),
     async addUser(username, opts = {}) {
-      return gh.store.createUser({
-        id: randomId(gh.random),
+      return rigStore.createUser({
+        id: randomId(cryptoRandom),
         username,
         displayName: opts.name ?? username,
-        passwordHash: await gh.hasher.hash(opts.password ?? 'password'),
+        passwordHash: await hasher.hash(opts.password ?? 'password'),
         admin: opts.admin ?? false,
         now: clock(),
       });
     },
   };
 }
+
+/** What demo seeding needs, from a rig. */
+export const demoParts = (rig: TestRig) => ({
+  config: rig.gh.config,
+  store: rig.store,
+  hasher: rig.hasher,
+  clock: rig.clock,
+  random: rig.random,
+});
 
 export const META = { ip: '127.0.0.1', userAgent: 'vitest' } as const;

@@ -33,6 +33,9 @@ function post(path: string, body: Body = {}, headers: Record<string, string> = {
   return new Request(`${ORIGIN}${path}`, { method: 'POST', headers: h, body: payload });
 }
 
+/** What a browser adds to a plain HTML form post (no JavaScript): it expects a page back. */
+const BROWSER_FORM = { origin: ORIGIN, 'sec-fetch-site': 'same-origin', 'sec-fetch-dest': 'document', accept: 'text/html,*/*;q=0.8' };
+
 function get(path: string, headers: Record<string, string> = {}): Request {
   return new Request(`${ORIGIN}${path}`, { headers: { host: 'gatehouse.test', ...headers } });
 }
@@ -90,14 +93,38 @@ describe('route handlers', () => {
       expect((await res.json()).token_type).toBe('Bearer');
     });
 
+    it("answers the tutorial's own curl command (a form post, no browser headers) with the token pair as JSON", async () => {
+      // curl -X POST localhost:3000/api/auth/login -d "username=jon&password=password"
+      const res = await handleLogin(
+        post('/api/auth/login', { form: { username: 'jon', password: 'password' } }, { accept: '*/*', 'user-agent': 'curl/8.5.0' }),
+        rig.gh,
+      );
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      const body = await res.json();
+      expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in', 'refresh_token', 'token_type']);
+      const refreshed = await handleToken(post('/api/auth/token', { form: { refresh_token: body.refresh_token } }), rig.gh);
+      expect(Object.keys(await refreshed.json()).sort()).toEqual(['access_token', 'expires_in', 'refresh_token', 'token_type']);
+      const out = await handleLogout(post('/api/auth/logout', { form: { refresh_token: body.refresh_token } }), rig.gh);
+      expect(out.status).toBe(204);
+    });
+
+    it('a browser form post (Origin, Sec-Fetch-*, or an HTML Accept) is a navigation: it gets a redirect', async () => {
+      const signals: Record<string, string>[] = [{ origin: ORIGIN }, { 'sec-fetch-site': 'same-origin' }, { accept: 'text/html' }, { 'sec-fetch-dest': 'document' }];
+      for (const headers of signals) {
+        const res = await handleLogin(post('/api/auth/login', { form: { username: 'jon', password: 'password' } }, headers), rig.gh);
+        expect(res.status, JSON.stringify(headers)).toBe(303);
+      }
+    });
+
     it('redirects a form post to a safe next, or /dashboard', async () => {
-      const ok = await handleLogin(post('/api/auth/login', { form: { username: 'jon', password: 'password', next: '/admin?x=1' } }), rig.gh);
+      const ok = await handleLogin(post('/api/auth/login', { form: { username: 'jon', password: 'password', next: '/admin?x=1' } }, BROWSER_FORM), rig.gh);
       expect(ok.status).toBe(303);
       expect(ok.headers.get('location')).toBe('/admin?x=1');
       expect(ok.headers.get('cache-control')).toBe('private, no-store');
       expect(Object.keys(setCookies(ok))).toEqual([A, R, expect.stringMatching(/^gatehouse-device-[\w-]{12}$/)]);
       for (const next of ['//evil.example', 'https://evil.example', '/\\evil.example', '/\t/evil.example', 'javascript:alert(1)', '/.//evil.example', '/%2e%2e//evil.example']) {
-        const res = await handleLogin(post('/api/auth/login', { form: { username: 'jon', password: 'password', next } }), rig.gh);
+        const res = await handleLogin(post('/api/auth/login', { form: { username: 'jon', password: 'password', next } }, BROWSER_FORM), rig.gh);
         expect(res.headers.get('location'), next).toBe('/dashboard');
       }
     });
@@ -111,10 +138,10 @@ describe('route handlers', () => {
       expect(unknown.status).toBe(401);
       expect((await unknown.json()).error).toBe('invalid_credentials');
 
-      const form = await handleLogin(post('/api/auth/login', { form: { username: 'jon', password: 'nope', next: '/admin' } }), rig.gh);
+      const form = await handleLogin(post('/api/auth/login', { form: { username: 'jon', password: 'nope', next: '/admin' } }, BROWSER_FORM), rig.gh);
       expect(form.status).toBe(303);
       expect(form.headers.get('location')).toBe('/login?error=invalid_credentials&next=%2Fadmin');
-      const evil = await handleLogin(post('/api/auth/login', { form: { username: 'jon', password: 'nope', next: '//evil' } }), rig.gh);
+      const evil = await handleLogin(post('/api/auth/login', { form: { username: 'jon', password: 'nope', next: '//evil' } }, BROWSER_FORM), rig.gh);
       expect(evil.headers.get('location')).toBe('/login?error=invalid_credentials');
     });
 
@@ -125,8 +152,8 @@ describe('route handlers', () => {
         rig.gh,
       );
       expect(res.status).toBe(200);
-      const { sid } = await unsealRefreshToken(rig.gh.keyring, first.refresh_token);
-      expect(await rig.gh.store.findSession(sid)).toMatchObject({ revokedReason: 'logout' });
+      const { sid } = await unsealRefreshToken(rig.keyring, first.refresh_token);
+      expect(await rig.store.findSession(sid)).toMatchObject({ revokedReason: 'logout' });
     });
   });
 
@@ -140,7 +167,7 @@ describe('route handlers', () => {
       expect(await res.json()).toEqual({ token_type: 'Bearer', expires_in: 900 });
       const cookies = setCookies(res);
       expect(cookies[R]!.value).not.toBe(first.refresh_token);
-      expect(await unsealRefreshToken(rig.gh.keyring, cookies[R]!.value)).toMatchObject({ gen: 1 });
+      expect(await unsealRefreshToken(rig.keyring, cookies[R]!.value)).toMatchObject({ gen: 1 });
       expect(cookies[A]!.value).not.toBe(first.access_token);
     });
 
@@ -168,46 +195,46 @@ describe('route handlers', () => {
 
     it('20 concurrent refreshes of the same token all succeed; the generation advances once', async () => {
       const first = await loginJson();
-      const { sid } = await unsealRefreshToken(rig.gh.keyring, first.refresh_token);
+      const { sid } = await unsealRefreshToken(rig.keyring, first.refresh_token);
       const responses = await Promise.all(
         Array.from({ length: 20 }, () =>
           handleToken(post('/api/auth/token', {}, { cookie: `${R}=${first.refresh_token}` }), rig.gh),
         ),
       );
       expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
-      expect(await rig.gh.store.findSession(sid)).toMatchObject({ gen: 1, revokedAt: null });
+      expect(await rig.store.findSession(sid)).toMatchObject({ gen: 1, revokedAt: null });
       // Stragglers inside the grace window are still fine, and still do not rotate.
       rig.clock.advance(5 * SEC);
       const late = await handleToken(post('/api/auth/token', {}, { cookie: `${R}=${first.refresh_token}` }), rig.gh);
       expect(late.status).toBe(200);
-      expect(await rig.gh.store.findSession(sid)).toMatchObject({ gen: 1, revokedAt: null });
+      expect(await rig.store.findSession(sid)).toMatchObject({ gen: 1, revokedAt: null });
     });
   });
 
   describe('POST /api/auth/logout', () => {
     it('revokes the session and clears cookies: JSON 204, form 303 /', async () => {
       const pair = await loginJson();
-      const { sid } = await unsealRefreshToken(rig.gh.keyring, pair.refresh_token);
+      const { sid } = await unsealRefreshToken(rig.keyring, pair.refresh_token);
       const res = await handleLogout(post('/api/auth/logout', {}, { cookie: `${A}=${pair.access_token}; ${R}=${pair.refresh_token}` }), rig.gh);
       expect(res.status).toBe(204);
       expect(res.headers.get('cache-control')).toBe('private, no-store');
       expect(Object.keys(setCookies(res))).toEqual([A, R]);
-      expect(await rig.gh.store.findSession(sid)).toMatchObject({ revokedReason: 'logout' });
+      expect(await rig.store.findSession(sid)).toMatchObject({ revokedReason: 'logout' });
       const again = await handleToken(post('/api/auth/token', { form: { refresh_token: pair.refresh_token } }), rig.gh);
       expect(again.status).toBe(401);
 
       const second = await loginJson('ada');
-      const form = await handleLogout(post('/api/auth/logout', { form: {} }, { cookie: `${R}=${second.refresh_token}` }), rig.gh);
+      const form = await handleLogout(post('/api/auth/logout', { form: {} }, { ...BROWSER_FORM, cookie: `${R}=${second.refresh_token}` }), rig.gh);
       expect(form.status).toBe(303);
       expect(form.headers.get('location')).toBe('/');
     });
 
     it('revokes by bearer access token for API clients', async () => {
       const pair = await loginJson();
-      const { sid } = await unsealRefreshToken(rig.gh.keyring, pair.refresh_token);
+      const { sid } = await unsealRefreshToken(rig.keyring, pair.refresh_token);
       const res = await handleLogout(post('/api/auth/logout', {}, { authorization: `Bearer ${pair.access_token}` }), rig.gh);
       expect(res.status).toBe(204);
-      expect(await rig.gh.store.findSession(sid)).toMatchObject({ revokedReason: 'logout' });
+      expect(await rig.store.findSession(sid)).toMatchObject({ revokedReason: 'logout' });
     });
   });
 
@@ -220,6 +247,17 @@ describe('route handlers', () => {
       expect(await bearer.json()).toMatchObject({ message: 'Welcome Jon Doe!', user: { name: 'Jon Doe', admin: true } });
       const cookie = await handlePrivate(get('/api/private', { cookie: `${A}=${pair.access_token}` }), rig.gh);
       expect(cookie.status).toBe(200);
+    });
+
+    it("answer 503, not 401, when the middleware signed that it could not refresh the session", async () => {
+      const { AUTH_STATE_HEADER, AUTH_UNAVAILABLE, signInternal } = await import('../lib/edge/internal-header');
+      const signed = await signInternal(rig.keyring.macs.internal, AUTH_STATE_HEADER, AUTH_UNAVAILABLE, rig.clock());
+      const res = await handlePrivate(get('/api/private', { [AUTH_STATE_HEADER]: signed }), rig.gh);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ error: 'temporarily_unavailable' });
+      // A client writing the header itself is just not signed in.
+      const forged = await handlePrivate(get('/api/private', { [AUTH_STATE_HEADER]: 'unavailable;1;x' }), rig.gh);
+      expect(forged.status).toBe(401);
     });
 
     it('answer 401 with WWW-Authenticate when missing, invalid or expired', async () => {
@@ -256,10 +294,10 @@ describe('route handlers', () => {
     it('admin: confirmed against the database, so sign-out and lost rights count at once', async () => {
       const jon = await loginJson('jon');
       const bearer = { authorization: `Bearer ${jon.access_token}` };
-      const jonId = (await rig.gh.store.findUserByUsername('jon'))!.id;
-      await rig.gh.store.updateUser(jonId, { admin: false }, rig.clock());
+      const jonId = (await rig.store.findUserByUsername('jon'))!.id;
+      await rig.store.updateUser(jonId, { admin: false }, rig.clock());
       expect((await handleAdmin(get('/api/admin', bearer), rig.gh)).status).toBe(403);
-      await rig.gh.store.updateUser(jonId, { admin: true }, rig.clock());
+      await rig.store.updateUser(jonId, { admin: true }, rig.clock());
       expect((await handleAdmin(get('/api/admin', bearer), rig.gh)).status).toBe(200);
       await handleLogout(post('/api/auth/logout', {}, bearer), rig.gh);
       const after = await handleAdmin(get('/api/admin', bearer), rig.gh);
@@ -305,8 +343,8 @@ describe('route handlers', () => {
     for (const [name, request, status, code, options] of cases) {
       it(name, async () => {
         const pair = await loginJson();
-        const { sid } = await unsealRefreshToken(rig.gh.keyring, pair.refresh_token);
-        const eventsBefore = await rig.gh.store.listEvents();
+        const { sid } = await unsealRefreshToken(rig.keyring, pair.refresh_token);
+        const eventsBefore = await rig.store.listEvents();
         const handler = new URL(request().url).pathname.endsWith('login')
           ? handleLogin
           : new URL(request().url).pathname.endsWith('token')
@@ -321,14 +359,14 @@ describe('route handlers', () => {
         const res = await handler(withCookies, rig.gh);
         expect(res.status).toBe(status);
         expect((await res.json()).error).toBe(code);
-        expect(await rig.gh.store.findSession(sid)).toMatchObject({ gen: 0, revokedAt: null });
-        expect(await rig.gh.store.listEvents()).toEqual(eventsBefore);
+        expect(await rig.store.findSession(sid)).toMatchObject({ gen: 0, revokedAt: null });
+        expect(await rig.store.listEvents()).toEqual(eventsBefore);
         if (code !== 'invalid_grant') expect(res.headers.getSetCookie()).toEqual([]);
       });
     }
 
     it('forged tokens: alg none, another key, wrong typ are refused at /api/private', async () => {
-      const jonId = (await rig.gh.store.findUserByUsername('jon'))!.id;
+      const jonId = (await rig.store.findUserByUsername('jon'))!.id;
       const now = rig.clock() / SEC;
       const claims = { sid: 's', name: 'Mallory', admin: true };
       const base = <T extends SignJWT | UnsecuredJWT>(jwt: T): T =>
@@ -336,8 +374,8 @@ describe('route handlers', () => {
       const other = await deriveKeyring('q'.repeat(40));
       const forged = [
         base(new UnsecuredJWT(claims)).encode(),
-        await base(new SignJWT(claims)).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: rig.gh.keyring.current.kid }).sign(other.current.key),
-        await base(new SignJWT(claims)).setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: rig.gh.keyring.current.kid }).sign(rig.gh.keyring.current.key),
+        await base(new SignJWT(claims)).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: rig.keyring.current.kid }).sign(other.current.key),
+        await base(new SignJWT(claims)).setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: rig.keyring.current.kid }).sign(rig.keyring.current.key),
       ];
       for (const token of forged) {
         const res = await handlePrivate(get('/api/private', { authorization: `Bearer ${token}` }), rig.gh);
@@ -347,7 +385,7 @@ describe('route handlers', () => {
 
     it('an access token offered as a refresh token, and the reverse, are refused and change nothing', async () => {
       const pair = await loginJson();
-      const { sid } = await unsealRefreshToken(rig.gh.keyring, pair.refresh_token);
+      const { sid } = await unsealRefreshToken(rig.keyring, pair.refresh_token);
       const asRefresh = await handleToken(post('/api/auth/token', { form: { refresh_token: pair.access_token } }), rig.gh);
       expect(asRefresh.status).toBe(401);
       expect((await asRefresh.json()).error).toBe('invalid_grant');
@@ -356,11 +394,11 @@ describe('route handlers', () => {
       const asAccess = await handlePrivate(get('/api/private', { cookie: `${A}=${pair.refresh_token}` }), rig.gh);
       expect(asAccess.status).toBe(401);
       expect((await asAccess.json()).error).toBe('invalid_token');
-      expect(await rig.gh.store.findSession(sid)).toMatchObject({ gen: 0, revokedAt: null });
+      expect(await rig.store.findSession(sid)).toMatchObject({ gen: 0, revokedAt: null });
     });
 
     it('a refresh token sealed for a session that does not exist is refused', async () => {
-      const token = await sealRefreshToken(rig.gh.keyring, { sid: 'nope', gen: 0, sub: 'nobody' });
+      const token = await sealRefreshToken(rig.keyring, { sid: 'nope', gen: 0, sub: 'nobody' });
       const res = await handleToken(post('/api/auth/token', { form: { refresh_token: token } }), rig.gh);
       expect(res.status).toBe(401);
     });
@@ -401,10 +439,10 @@ describe('route handlers', () => {
         expect((await res.json()).error).toBe('invalid_token');
       }
       // A duplicated refresh cookie refreshes nothing and changes nothing.
-      const { sid } = await unsealRefreshToken(rig.gh.keyring, jon.refresh_token);
+      const { sid } = await unsealRefreshToken(rig.keyring, jon.refresh_token);
       const dup = await handleToken(post('/api/auth/token', {}, { cookie: `${R}=${jon.refresh_token}; ${R}=${jon.refresh_token}` }), rig.gh);
       expect(dup.status).toBe(400);
-      expect(await rig.gh.store.findSession(sid)).toMatchObject({ gen: 0, revokedAt: null });
+      expect(await rig.store.findSession(sid)).toMatchObject({ gen: 0, revokedAt: null });
     });
 
     it('token errors tell clients nothing about keys, claims or signatures', async () => {

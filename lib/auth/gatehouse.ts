@@ -1,28 +1,64 @@
 import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { AccessClaims } from '../edge/access-token';
 import { systemClock, type Clock } from '../edge/clock';
 import type { AuthConfig } from '../edge/config';
-import { keyringFor, type Keyring } from '../edge/keys';
+import { bearerToken, readAuthCookieHeader } from '../edge/cookies';
+import { InvalidTokenError, isAuthError, UnavailableError } from '../edge/errors';
+import {
+  AUTH_STATE_HEADER,
+  AUTH_UNAVAILABLE,
+  CLIENT_ADDRESS_HEADER,
+  verifyInternal,
+} from '../edge/internal-header';
+import { keyringFor } from '../edge/keys';
+import { cryptoRandom, type RandomBytes } from '../edge/random';
 import { limitHashing } from './hash-limit';
 import { createArgon2Hasher, type PasswordHasher } from './passwords';
-import { cryptoRandom, type RandomBytes } from '../edge/random';
-import { createSessionService, type SessionService } from './sessions';
+import { createSessionService, type RequestMeta, type SessionService } from './sessions';
 import type { Store } from './store';
-import { createThrottle, type CounterSource, type Throttle } from './throttle';
+import { createThrottle, type CounterSource } from './throttle';
+import { createViews, type Views } from './views';
 
 /**
- * One assembled Gatehouse: configuration, keys, store and the sessions service. Built from
- * explicit parts so tests can freeze the clock and use a throwaway database; the Next.js glue
- * (lib/server/runtime.ts) builds the process-wide one from the environment.
+ * One assembled Gatehouse, and the only way the rest of the app reaches the core. Its store,
+ * keys, hasher and clock are private: callers get services (sessions), the one reader of "who is
+ * signed in" (authenticate) and read models for pages (views). Built from explicit parts so
+ * tests can freeze the clock and use a throwaway database; lib/server/runtime.ts builds the
+ * process-wide one from the environment.
  */
 export interface Gatehouse {
   readonly config: AuthConfig;
-  readonly keyring: Keyring;
-  readonly store: Store;
   readonly sessions: SessionService;
-  readonly hasher: PasswordHasher;
-  readonly throttle: Throttle;
-  readonly clock: Clock;
-  readonly random: RandomBytes;
+  readonly views: Views;
+  /**
+   * Who is signed in by these request headers: `Authorization: Bearer` when present (and then
+   * only it), else the access cookie; verified from the token alone, no I/O. Null when there
+   * is no credential. Throws InvalidTokenError for a credential that does not verify, and
+   * UnavailableError when the middleware signed "the token endpoint did not answer" for this
+   * request (the session may be fine: not the same as signed out).
+   */
+  authenticate(headers: Headers): Promise<SignedIn | null>;
+  /**
+   * As authenticate, then checked against the database: the session is live and the user
+   * active, with their name and admin flag as they are now. InvalidTokenError('revoked') when
+   * the session or account has ended; UnavailableError when the database did not answer.
+   */
+  confirm(signedIn: SignedIn): Promise<SignedIn>;
+  /** Address and user agent of a request (the middleware's relayed address when signed). */
+  requestMeta(headers: Headers): Promise<RequestMeta>;
+}
+
+/** The signed-in user and their session, as the access token states them. */
+export interface SignedIn {
+  readonly user: { readonly id: string; readonly name: string; readonly admin: boolean };
+  readonly session: {
+    readonly id: string;
+    /** The access token's `jti`. */
+    readonly tokenId: string;
+    /** When the access token was issued and expires, ms since the epoch. */
+    readonly issuedAt: number;
+    readonly expiresAt: number;
+  };
 }
 
 export interface GatehouseParts {
@@ -45,15 +81,22 @@ export const processCounters: () => CounterSource = () => ({ limiter: (o) => new
  * Seconds an access token is still accepted past `exp` by server-side checks. The middleware
  * refreshes at the exact expiry; this covers the moment between its check and the page's own
  * (and small clock skew between instances), so a render never fails on a token the middleware
- * just let through.
+ * just let through. Only authenticate() applies it: no caller has to remember it.
  */
-export const SERVER_CLOCK_TOLERANCE = 5;
+const SERVER_CLOCK_TOLERANCE = 5;
+
+export function signedInFrom(claims: AccessClaims): SignedIn {
+  return {
+    user: { id: claims.sub, name: claims.name, admin: claims.admin },
+    session: { id: claims.sid, tokenId: claims.jti, issuedAt: claims.iat * 1000, expiresAt: claims.exp * 1000 },
+  };
+}
 
 export async function createGatehouse(parts: GatehouseParts): Promise<Gatehouse> {
-  const keyring = await keyringFor(parts.config.secret, parts.config.previousSecrets);
+  const { config, store } = parts;
+  const keyring = await keyringFor(config.secret, config.previousSecrets);
   const clock = parts.clock ?? systemClock;
   const random = parts.random ?? cryptoRandom;
-  const { config } = parts;
   // A ceiling on concurrent hashes, so a flood of sign-ins queues briefly or gets 503 instead
   // of taking the memory and the thread pool from signed-in users.
   const hasher = limitHashing(parts.hasher ?? createArgon2Hasher(), {
@@ -68,6 +111,47 @@ export async function createGatehouse(parts: GatehouseParts): Promise<Gatehouse>
     clock,
     random,
   });
-  const sessions = createSessionService({ config, keyring, store: parts.store, hasher, throttle, clock, random });
-  return { config, keyring, store: parts.store, sessions, hasher, throttle, clock, random };
+  const sessions = createSessionService({ config, keyring, store, hasher, throttle, clock, random });
+
+  async function authenticate(headers: Headers): Promise<SignedIn | null> {
+    const bearer = bearerToken(headers);
+    if (bearer === '') throw new InvalidTokenError('malformed', 'Authorization must be "Bearer <token>"');
+    // A duplicated cookie counts as none, as in the middleware (lib/edge/cookies.ts).
+    const token = bearer ?? readAuthCookieHeader(headers.get('cookie'), config.cookieNames).access;
+    if (token) {
+      return signedInFrom(await sessions.verifyAccess(token, { clockTolerance: SERVER_CLOCK_TOLERANCE }));
+    }
+    // Believed only when the middleware signed it: a client sending the header gets nothing.
+    const state = await verifyInternal(keyring.macs.internal, AUTH_STATE_HEADER, headers.get(AUTH_STATE_HEADER), clock());
+    if (state === AUTH_UNAVAILABLE) throw new UnavailableError('the token endpoint did not answer the middleware');
+    return null;
+  }
+
+  async function confirm(signedIn: SignedIn): Promise<SignedIn> {
+    try {
+      const user = await sessions.confirm(signedIn.session.id, signedIn.user.id);
+      return { ...signedIn, user: { id: user.id, name: user.name, admin: user.admin } };
+    } catch (error) {
+      if (isAuthError(error)) throw error;
+      throw new UnavailableError('the database did not answer', { cause: error });
+    }
+  }
+
+  async function requestMeta(headers: Headers): Promise<RequestMeta> {
+    // The middleware's refresh call arrives from 127.0.0.1 and carries the browser's address,
+    // signed with a key only it and this server hold. Anyone else's X-Forwarded-For was
+    // rewritten by server.ts from the socket (or a trusted proxy's word).
+    const relayed = await verifyInternal(
+      keyring.macs.internal,
+      CLIENT_ADDRESS_HEADER,
+      headers.get(CLIENT_ADDRESS_HEADER),
+      clock(),
+    );
+    const forwarded = headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+    const ip = relayed || forwarded || null;
+    const userAgent = headers.get('user-agent');
+    return { ip: ip ? ip.slice(0, 64) : null, userAgent: userAgent ? userAgent.slice(0, 256) : null };
+  }
+
+  return { config, sessions, views: createViews(store), authenticate, confirm, requestMeta };
 }

@@ -54,6 +54,8 @@ export interface TokenPair {
   /** ms since the epoch; the refresh cookie lives until the session would idle out. */
   readonly refreshExpiresAt: number;
   readonly sessionId: string;
+  /** ms since the epoch: when this pair was issued (cookie lifetimes count from here). */
+  readonly issuedAt: number;
   readonly user: PublicUser;
   /** Set after a password sign-in: the device cookie that exempts this browser from the account limit. */
   readonly device?: DeviceCookie;
@@ -81,7 +83,7 @@ export interface SessionService {
    * database, so revocation, bans and lost admin rights count at once rather than at the next
    * refresh. Returns the user as the database has it now.
    */
-  confirm(claims: AccessClaims): Promise<PublicUser>;
+  confirm(sessionId: string, userId: string): Promise<PublicUser>;
 }
 
 export function toPublicUser(user: User): PublicUser {
@@ -128,6 +130,7 @@ export function createSessionService(deps: SessionDeps): SessionService {
       accessExpiresAt,
       refreshExpiresAt: Math.min(session.idleExpiresAt, session.absoluteExpiresAt),
       sessionId: session.id,
+      issuedAt: now,
       user: toPublicUser(user),
     };
   }
@@ -316,12 +319,12 @@ export function createSessionService(deps: SessionDeps): SessionService {
     }
   }
 
-  async function confirm(claims: AccessClaims): Promise<PublicUser> {
-    const session = await store.findSession(claims.sid);
-    if (!session || session.userId !== claims.sub || session.revokedAt !== null || clock() >= session.absoluteExpiresAt) {
+  async function confirm(sessionId: string, userId: string): Promise<PublicUser> {
+    const session = await store.findSession(sessionId);
+    if (!session || session.userId !== userId || session.revokedAt !== null || clock() >= session.absoluteExpiresAt) {
       throw new InvalidTokenError('revoked', 'the session has ended');
     }
-    const user = await store.findUserById(claims.sub);
+    const user = await store.findUserById(userId);
     if (!user || user.deletedAt !== null || user.status !== 'active') {
       throw new InvalidTokenError('revoked', 'the account is disabled');
     }

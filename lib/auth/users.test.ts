@@ -10,7 +10,7 @@ describe('user administration', () => {
   let admin: UserAdmin;
   beforeEach(async () => {
     rig = await makeRig();
-    admin = createUserAdmin(rig.gh);
+    admin = createUserAdmin(rig);
   });
   afterEach(() => rig.cleanup());
 
@@ -22,7 +22,7 @@ describe('user administration', () => {
     expect(user).toMatchObject({ username: 'alice', displayName: 'Alice Liddell', admin: false, status: 'active' });
     await expect(rig.gh.sessions.login('ALICE', 'correct horse', META)).resolves.toBeTruthy();
     await expect(add('Alice')).rejects.toBeInstanceOf(UsernameTakenError);
-    expect((await rig.gh.store.listEvents({ userId: user.id })).map((e) => e.type)).toContain('user_created');
+    expect((await rig.store.listEvents({ userId: user.id })).map((e) => e.type)).toContain('user_created');
   });
 
   it('refuses bad usernames, names and passwords', async () => {

@@ -48,3 +48,20 @@ export function readAuthCookieHeader(
     return { access: undefined, refresh: undefined, duplicated: true };
   return { access: access.value, refresh: refresh.value, duplicated: false };
 }
+
+/**
+ * A CDN or shared cache that stored a response carrying Set-Cookie would hand one user's
+ * session to the next visitor; every auth response says so explicitly.
+ */
+export const NO_STORE = 'private, no-store';
+
+/**
+ * The token from `Authorization: Bearer …`: `null` when the header is absent, `''` when it is
+ * there but malformed (a client bug worth a clear 401, not a silent fallback to cookies).
+ */
+export function bearerToken(headers: Headers): string | null {
+  const header = headers.get('authorization');
+  if (header === null) return null;
+  const match = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header);
+  return match ? match[1]! : '';
+}

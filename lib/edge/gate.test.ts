@@ -3,8 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeRig, META, type TestRig } from '../../test/helpers';
 import { handleToken } from '../http/handlers/token';
 import { gate } from './gate';
-import { signInternal, verifyInternal } from './internal-header';
-import { AUTH_STATE_HEADER, CLIENT_ADDRESS_HEADER } from './routes';
+import { AUTH_STATE_HEADER, CLIENT_ADDRESS_HEADER, PAGE_PATH_HEADER, signInternal, verifyInternal } from './internal-header';
 
 /**
  * The middleware's logic with a frozen clock and the real token endpoint handler behind a
@@ -43,7 +42,7 @@ describe('middleware gate', () => {
     const request = new NextRequest(`http://localhost:3000${path}`, {
       headers: { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), ...headers },
     });
-    return gate(request, { config: rig.gh.config, keyring: rig.gh.keyring, now: rig.clock, fetch: doFetch });
+    return gate(request, { config: rig.gh.config, keyring: rig.keyring, now: rig.clock, fetch: doFetch });
   };
   const forwardedCookie = (res: Response) => res.headers.get('x-middleware-request-cookie') ?? '';
   const forwarded = (res: Response, name: string) => res.headers.get(`x-middleware-request-${name}`);
@@ -87,7 +86,7 @@ describe('middleware gate', () => {
     // The page rendering this request sees the new token.
     expect(forwardedCookie(res)).toContain(`${A}=${newAccess}`);
     expect(res.headers.get('cache-control')).toBe('private, no-store');
-    expect((await rig.gh.store.findSession(pair.sessionId))!.gen).toBe(1);
+    expect((await rig.store.findSession(pair.sessionId))!.gen).toBe(1);
   });
 
   it('refreshes when the access cookie is missing or garbage', async () => {
@@ -124,19 +123,19 @@ describe('middleware gate', () => {
     // Signed, so a client sending the same header (where the middleware never ran) gains nothing.
     const state = forwarded(res, AUTH_STATE_HEADER);
     expect(state).not.toBe('unavailable');
-    expect(await verifyInternal(rig.gh.keyring.macs.internal, AUTH_STATE_HEADER, state, rig.clock())).toBe(
+    expect(await verifyInternal(rig.keyring.macs.internal, AUTH_STATE_HEADER, state, rig.clock())).toBe(
       'unavailable',
     );
     // …and only for this purpose: the same MAC does not vouch for a client address.
     expect(
-      await verifyInternal(rig.gh.keyring.macs.internal, CLIENT_ADDRESS_HEADER, state, rig.clock()),
+      await verifyInternal(rig.keyring.macs.internal, CLIENT_ADDRESS_HEADER, state, rig.clock()),
     ).toBeNull();
-    expect((await rig.gh.store.findSession(pair.sessionId))!.gen).toBe(0);
+    expect((await rig.store.findSession(pair.sessionId))!.gen).toBe(0);
   });
 
   it('strips every inbound x-gatehouse-* header, even a correctly signed one', async () => {
     const signed = await signInternal(
-      rig.gh.keyring.macs.internal,
+      rig.keyring.macs.internal,
       AUTH_STATE_HEADER,
       'unavailable',
       rig.clock(),
@@ -152,7 +151,41 @@ describe('middleware gate', () => {
     );
     expect(forwarded(res, AUTH_STATE_HEADER)).toBeNull();
     expect(forwarded(res, CLIENT_ADDRESS_HEADER)).toBeNull();
-    expect(res.headers.get('x-middleware-override-headers')).not.toContain('x-gatehouse-');
+    expect(forwarded(res, 'x-gatehouse-anything')).toBeNull();
+    // The one it sets itself: the page's own path, for requireUser()'s way back after sign-in.
+    expect(forwarded(res, PAGE_PATH_HEADER)).toBe('/');
+  });
+
+  describe('state-changing requests from another origin (server actions included)', () => {
+    const post = (headers: Record<string, string>) =>
+      gate(new NextRequest('http://localhost:3000/login', { method: 'POST', headers: { 'next-action': 'abc', ...headers } }), {
+        config: rig.gh.config,
+        keyring: rig.keyring,
+        now: rig.clock,
+        fetch: endpoint,
+      });
+
+    it.each([
+      ['a foreign Origin', { origin: 'https://evil.example' }],
+      ["Origin 'null' (sandboxed frame, data: URL)", { origin: 'null' }],
+      ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
+      ['a same-site sibling naming our origin', { origin: 'http://localhost:3000', 'sec-fetch-site': 'same-site' }],
+    ])('refuses %s with 403 cross_origin_request before any action runs', async (_name, headers) => {
+      const res = await post(headers);
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({ error: 'cross_origin_request' });
+      expect(res.headers.get('x-middleware-next')).toBeNull();
+      nonceOf(res);
+      expect(calls).toEqual([]);
+    });
+
+    it('lets same-origin posts and non-browser clients through, and never checks GET', async () => {
+      for (const headers of [{ origin: 'http://localhost:3000', 'sec-fetch-site': 'same-origin' }, {}]) {
+        expect((await post(headers)).headers.get('x-middleware-next')).toBe('1');
+      }
+      const get = await run('/', {}, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
+      expect(get.headers.get('x-middleware-next')).toBe('1');
+    });
   });
 
   describe('an auth cookie sent twice (cookie tossing) is nobody signed in', () => {
@@ -198,7 +231,7 @@ describe('middleware gate', () => {
       );
       expect(expired.status).toBe(307);
       expect(calls).toEqual([]);
-      expect((await rig.gh.store.findSession(jon.sessionId))!.gen).toBe(0);
+      expect((await rig.store.findSession(jon.sessionId))!.gen).toBe(0);
     });
 
     it("spacing around a name doesn't make it a different cookie", async () => {
@@ -224,9 +257,9 @@ describe('middleware gate', () => {
       const header = sent[0]!.get(CLIENT_ADDRESS_HEADER);
       expect(header).not.toBe('203.0.113.9');
       expect(
-        await verifyInternal(rig.gh.keyring.macs.internal, CLIENT_ADDRESS_HEADER, header, rig.clock()),
+        await verifyInternal(rig.keyring.macs.internal, CLIENT_ADDRESS_HEADER, header, rig.clock()),
       ).toBe('203.0.113.9');
-      const refreshed = (await rig.gh.store.listEvents({ userId: pair.user.id })).filter(
+      const refreshed = (await rig.store.listEvents({ userId: pair.user.id })).filter(
         (e) => e.type === 'refresh',
       );
       expect(refreshed.map((e) => e.ip)).toEqual(['203.0.113.9']);
@@ -237,7 +270,7 @@ describe('middleware gate', () => {
       await run('/', { [R]: pair.refreshToken }, { 'x-forwarded-for': '2001:db8::7' });
       expect(
         await verifyInternal(
-          rig.gh.keyring.macs.internal,
+          rig.keyring.macs.internal,
           CLIENT_ADDRESS_HEADER,
           sent[0]!.get(CLIENT_ADDRESS_HEADER),
           rig.clock(),
@@ -247,7 +280,7 @@ describe('middleware gate', () => {
 
     it('no address, or no IP address, means no header: never a client-supplied one', async () => {
       const signed = await signInternal(
-        rig.gh.keyring.macs.internal,
+        rig.keyring.macs.internal,
         CLIENT_ADDRESS_HEADER,
         '198.51.100.7',
         rig.clock(),

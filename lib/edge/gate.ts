@@ -3,10 +3,16 @@ import { verifyAccessToken } from './access-token';
 import type { AuthConfig } from './config';
 import { hasCode } from './errors';
 import type { Keyring } from './keys';
-import { NO_STORE } from '../http/cookies';
-import { readAuthCookieHeader } from './cookies';
-import { signInternal } from './internal-header';
-import { AUTH_STATE_HEADER, AUTH_UNAVAILABLE, INTERNAL_HEADER_PREFIX, isProtectedPath } from './routes';
+import { NO_STORE, readAuthCookieHeader } from './cookies';
+import {
+  AUTH_STATE_HEADER,
+  AUTH_UNAVAILABLE,
+  INTERNAL_HEADER_PREFIX,
+  PAGE_PATH_HEADER,
+  signInternal,
+} from './internal-header';
+import { assertSameOrigin } from './origin';
+import { isProtectedPath, loginPath } from './routes';
 import { requestRefresh, type RefreshOutcome } from './refresh-client';
 import { contentSecurityPolicy, createNonce, CSP_HEADER } from './security-headers';
 
@@ -46,10 +52,33 @@ export async function gate(request: NextRequest, deps: GateDeps): Promise<NextRe
   });
   // Next.js takes the nonce for its own scripts from the forwarded request's policy…
   request.headers.set(CSP_HEADER, policy);
-  const response = await decide(request, deps);
+  // So a page's requireUser() can send the visitor back here after signing in.
+  request.headers.set(PAGE_PATH_HEADER, request.nextUrl.pathname + request.nextUrl.search);
+  const response = crossOrigin(request, deps) ?? (await decide(request, deps));
   // …and the browser enforces the response's.
   response.headers.set(CSP_HEADER, policy);
   return response;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Gatehouse's CSRF rule (lib/edge/origin.ts) for every state-changing request the middleware
+ * sees, Server Actions included. Next's own action check compares hosts only, ignores
+ * Sec-Fetch-Site and answers a mismatch with a 500; this answers 403 before any action runs.
+ */
+function crossOrigin(request: NextRequest, deps: GateDeps): NextResponse | null {
+  if (SAFE_METHODS.has(request.method)) return null;
+  try {
+    assertSameOrigin(request, deps.config.publicUrl);
+    return null;
+  } catch (error) {
+    if (!hasCode(error, 'cross_origin_request')) throw error;
+    return NextResponse.json(
+      { error: error.code, error_description: 'cross-origin requests are not accepted' },
+      { status: 403, headers: { 'cache-control': NO_STORE } },
+    );
+  }
 }
 
 async function decide(request: NextRequest, deps: GateDeps): Promise<NextResponse> {
@@ -163,8 +192,9 @@ function forward(request: NextRequest): NextResponse {
  */
 function toLogin(request: NextRequest): NextResponse {
   const url = request.nextUrl.clone();
-  url.search = `?${new URLSearchParams({ next: request.nextUrl.pathname + request.nextUrl.search })}`;
-  url.pathname = '/login';
+  const target = new URL(loginPath(request.nextUrl.pathname + request.nextUrl.search), url);
+  url.pathname = target.pathname;
+  url.search = target.search;
   const response = NextResponse.redirect(url, 307);
   response.headers.set('cache-control', NO_STORE);
   return response;

@@ -8,6 +8,30 @@ import { mac, macMatches } from './keys';
  */
 export const MAX_INTERNAL_AGE_MS = 60_000;
 
+/** Every inbound header with this prefix is stripped (server.ts, the middleware) before Next.js sees it. */
+export const INTERNAL_HEADER_PREFIX = 'x-gatehouse-';
+
+/**
+ * Set by the middleware on the page request it forwards, signed: "the token endpoint could not
+ * be reached" — the session may be fine, so the page shows "try again", not a sign-in.
+ */
+export const AUTH_STATE_HEADER = 'x-gatehouse-auth';
+export const AUTH_UNAVAILABLE = 'unavailable';
+
+/**
+ * The client's address on the middleware's refresh call to the token endpoint, signed.
+ * Without it every refresh would be recorded, and throttled, as coming from the middleware's
+ * own 127.0.0.1. server.ts keeps this one inbound header (and only from loopback).
+ */
+export const CLIENT_ADDRESS_HEADER = 'x-gatehouse-client';
+
+/**
+ * The path (and query) of the page request, set by the middleware so a page's requireUser()
+ * can send the visitor back to it after signing in. Not signed: it is only ever a redirect
+ * target, and safeNextPath() refuses anything that is not a local path.
+ */
+export const PAGE_PATH_HEADER = 'x-gatehouse-path';
+
 export async function signInternal(
   key: CryptoKey,
   purpose: string,

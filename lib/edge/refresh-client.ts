@@ -1,5 +1,4 @@
-import { signInternal } from './internal-header';
-import { CLIENT_ADDRESS_HEADER } from './routes';
+import { CLIENT_ADDRESS_HEADER, signInternal } from './internal-header';
 
 /**
  * The middleware's call to the token endpoint. Edge-safe. The URL comes from configuration

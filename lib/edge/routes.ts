@@ -1,27 +1,48 @@
 /**
- * Which pages need a signed-in user. Middleware redirects signed-out visitors of these to
- * /login; the pages check again themselves (requireUser), so this list is a convenience for
- * a smooth redirect, not the security boundary.
+ * Every page Gatehouse knows, and who may see it: the one table the middleware, the pages and
+ * every redirect read. Adding a protected page is one line here; the page itself then calls
+ * requireUser() or requireAdmin() (lib/server/auth.ts), and `npm test` fails when a page and
+ * this table disagree (test/route-table.test.ts). The middleware's redirect is a convenience;
+ * the page's own check is the boundary (it runs even when the middleware is bypassed).
  */
-export const PROTECTED_PREFIXES = ['/dashboard', '/admin'] as const;
+export type Access = 'public' | 'user' | 'admin';
+
+export const ROUTES = {
+  home: { path: '/', access: 'public' },
+  login: { path: '/login', access: 'public' },
+  dashboard: { path: '/dashboard', access: 'user' },
+  admin: { path: '/admin', access: 'admin' },
+} as const satisfies Record<string, { readonly path: `/${string}`; readonly access: Access }>;
+
+export type RouteName = keyof typeof ROUTES;
+
+/** Where a sign-in goes when it was not sent from a protected page. */
+export const AFTER_SIGN_IN = ROUTES.dashboard.path;
+/** Where a sign-out goes. */
+export const AFTER_SIGN_OUT = ROUTES.home.path;
+
+/** Who may see this path: the access of the longest table entry it is under, else public. */
+export function accessFor(pathname: string): Access {
+  let best: { length: number; access: Access } = { length: 0, access: 'public' };
+  for (const { path, access } of Object.values(ROUTES)) {
+    if (path === '/') continue; // the root covers everything; it is public
+    const under = pathname === path || pathname.startsWith(`${path}/`);
+    if (under && path.length > best.length) best = { length: path.length, access };
+  }
+  return best.access;
+}
 
 export function isProtectedPath(pathname: string): boolean {
-  return PROTECTED_PREFIXES.some((p) => pathname === p || pathname.startsWith(`${p}/`));
+  return accessFor(pathname) !== 'public';
 }
 
 /**
- * Request header the middleware sets for the page it forwards to, and strips from every
- * inbound request so a client can never set it itself.
+ * The sign-in page, remembering where the visitor was going (a local path; safeNextPath()
+ * checks it again when it is used) and, after a refused sign-in, why.
  */
-export const AUTH_STATE_HEADER = 'x-gatehouse-auth';
-/** The refresh could not be done (token endpoint down or slow); the session may be fine. */
-export const AUTH_UNAVAILABLE = 'unavailable';
-
-/**
- * Request header carrying the original client's address from the middleware's refresh call to
- * the token endpoint (signed, see internal-header.ts). Without it every refresh would be
- * recorded, and throttled, as coming from the middleware's own 127.0.0.1.
- */
-export const CLIENT_ADDRESS_HEADER = 'x-gatehouse-client';
-/** Every inbound header with this prefix is stripped by the server before Next.js sees it. */
-export const INTERNAL_HEADER_PREFIX = 'x-gatehouse-';
+export function loginPath(next?: string | null, extra: Readonly<Record<string, string>> = {}): string {
+  const query = new URLSearchParams(extra);
+  if (next) query.set('next', next);
+  const search = query.toString();
+  return search ? `${ROUTES.login.path}?${search}` : ROUTES.login.path;
+}

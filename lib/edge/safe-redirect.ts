@@ -1,9 +1,11 @@
+import { AFTER_SIGN_IN } from './routes';
+
 /**
  * The only redirect targets Gatehouse follows after sign-in: a path on this origin. Anything
  * that a browser could read as another host — `//evil`, `/\evil`, `https://evil`, control
  * characters that browsers strip — falls back to `fallback`. Edge-safe.
  */
-export function safeNextPath(value: string | null | undefined, fallback = '/dashboard'): string {
+export function safeNextPath(value: string | null | undefined, fallback: string = AFTER_SIGN_IN): string {
   if (!value || value.length > 2048) return fallback;
   if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return fallback;
   // Browsers drop tabs/newlines and treat backslashes as slashes, so "/\t/evil" becomes "//evil".

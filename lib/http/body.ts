@@ -86,24 +86,31 @@ function parseForm(text: string): Record<string, string> {
 }
 
 /**
- * A classic HTML form submission that expects a page back (and so a redirect), as opposed to
- * an API client. Decided by the request's headers, not its body: an empty form is still a form.
+ * A classic HTML form submission from a browser, which expects a page back (and so a
+ * redirect), as opposed to an API client, which gets JSON. A browser says so itself: it sends
+ * `Origin` on every POST, `Sec-Fetch-Site`/`-Dest`/`-User` on a navigation, and asks for HTML.
+ * curl, scripts and apps send none of these, so the tutorial's own
+ * `curl -d "username=…&password=…"` gets the token pair as JSON. (Not `Sec-Fetch-Mode`: Node's
+ * own fetch sends it.) Decided by headers, not the body: an empty form is still a form.
  */
 export function isFormNavigation(request: Request): boolean {
-  return isFormNavigationHeaders(request.headers.get('content-type'), request.headers.get('accept'));
+  return isFormNavigationHeaders((name) => request.headers.get(name));
 }
 
-/** The same decision from the two raw header values (server.ts sees Node's, not a Request). */
-export function isFormNavigationHeaders(
-  contentType: string | null | undefined,
-  accept: string | null | undefined,
-): boolean {
-  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  return type === 'application/x-www-form-urlencoded' && !/\bapplication\/json\b/i.test(accept ?? '');
+/** The same decision from raw header values (server.ts sees Node's headers, not a Request). */
+export function isFormNavigationHeaders(header: (name: string) => string | null | undefined): boolean {
+  const type = (header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') return false;
+  const accept = header('accept') ?? '';
+  if (/\bapplication\/json\b/i.test(accept)) return false;
+  return (
+    /\btext\/html\b/i.test(accept) ||
+    ['origin', 'sec-fetch-site', 'sec-fetch-dest', 'sec-fetch-user'].some((name) => Boolean(header(name)))
+  );
 }
 
 /** A required string field, 1..max characters. */
-export function requireField(fields: Readonly<Record<string, string>>, name: string, max: number): string {
+export function requireField(fields: Readonly<Record<string, string | undefined>>, name: string, max: number): string {
   const value = fields[name];
   if (value === undefined || value.length === 0) throw new InvalidRequestError(`"${name}" is required`);
   if (value.length > max) throw new InvalidRequestError(`"${name}" is longer than ${max} characters`);

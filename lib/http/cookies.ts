@@ -1,6 +1,6 @@
 import { serialize, type SerializeOptions } from 'cookie';
 import type { AuthConfig } from '../edge/config';
-import { readAuthCookieHeader } from '../edge/cookies';
+import { NO_STORE, readAuthCookieHeader } from '../edge/cookies';
 
 /**
  * The two auth cookies, written and cleared the same way everywhere (route handlers and
@@ -18,6 +18,8 @@ export interface IssuedCookies {
   readonly accessExpiresAt: number;
   /** ms since the epoch */
   readonly refreshExpiresAt: number;
+  /** ms since the epoch: lifetimes count from here */
+  readonly issuedAt: number;
 }
 
 /** The auth cookies as every reader sees them: a name sent twice counts as absent (cookie-jar.ts). */
@@ -26,41 +28,58 @@ export function readAuthCookies(request: Request, config: AuthConfig): CookieTok
   return { access, refresh };
 }
 
-function baseOptions(config: AuthConfig): SerializeOptions {
-  return { httpOnly: true, sameSite: 'lax', path: '/', secure: config.cookieSecure };
+/**
+ * One cookie to write, as data: route handlers serialize it into a Set-Cookie line, server
+ * actions hand it to Next's cookies().set(). Either way the attributes come from here.
+ */
+export interface CookieSpec {
+  readonly name: string;
+  readonly value: string;
+  readonly options: {
+    readonly httpOnly: true;
+    readonly sameSite: 'lax';
+    readonly path: '/';
+    readonly secure: boolean;
+    readonly maxAge: number;
+    readonly expires?: Date;
+  };
 }
 
-/** Set-Cookie values for a new pair; each cookie lives exactly as long as its token. */
-export function authCookieHeaders(config: AuthConfig, issued: IssuedCookies, now: number): string[] {
-  const maxAge = (until: number) => Math.max(0, Math.floor((until - now) / 1000));
+function spec(config: AuthConfig, name: string, value: string, maxAge: number, expires?: Date): CookieSpec {
+  const options = { httpOnly: true, sameSite: 'lax', path: '/', secure: config.cookieSecure, maxAge } as const;
+  return { name, value, options: expires ? { ...options, expires } : options };
+}
+
+/** The cookies for a new pair; each lives exactly as long as its token. */
+export function authCookies(config: AuthConfig, issued: IssuedCookies): CookieSpec[] {
+  const maxAge = (until: number) => Math.max(0, Math.floor((until - issued.issuedAt) / 1000));
   return [
-    serialize(config.cookieNames.access, issued.accessToken, {
-      ...baseOptions(config),
-      maxAge: maxAge(issued.accessExpiresAt),
-    }),
-    serialize(config.cookieNames.refresh, issued.refreshToken, {
-      ...baseOptions(config),
-      maxAge: maxAge(issued.refreshExpiresAt),
-    }),
+    spec(config, config.cookieNames.access, issued.accessToken, maxAge(issued.accessExpiresAt)),
+    spec(config, config.cookieNames.refresh, issued.refreshToken, maxAge(issued.refreshExpiresAt)),
   ];
 }
 
 /** The device cookie (throttle.ts): httpOnly like the others, and long-lived. */
-export function deviceCookieHeader(config: AuthConfig, device: { name: string; value: string; maxAge: number }): string {
-  return serialize(device.name, device.value, { ...baseOptions(config), maxAge: device.maxAge });
+export function deviceCookie(config: AuthConfig, device: { name: string; value: string; maxAge: number }): CookieSpec {
+  return spec(config, device.name, device.value, device.maxAge);
 }
 
-export function clearAuthCookieHeaders(config: AuthConfig): string[] {
-  return [config.cookieNames.access, config.cookieNames.refresh].map((name) =>
-    serialize(name, '', { ...baseOptions(config), maxAge: 0, expires: new Date(0) }),
-  );
+export function clearedAuthCookies(config: AuthConfig): CookieSpec[] {
+  return [config.cookieNames.access, config.cookieNames.refresh].map((name) => spec(config, name, '', 0, new Date(0)));
 }
 
-/**
- * A CDN or shared cache that stored a response carrying Set-Cookie would hand one user's
- * session to the next visitor; every auth response says so explicitly.
- */
-export const NO_STORE = 'private, no-store';
+export function setCookieLine({ name, value, options }: CookieSpec): string {
+  return serialize(name, value, options as SerializeOptions);
+}
+
+/** Set-Cookie lines for a new pair. */
+export const authCookieHeaders = (config: AuthConfig, issued: IssuedCookies): string[] =>
+  authCookies(config, issued).map(setCookieLine);
+
+export const deviceCookieHeader = (config: AuthConfig, device: { name: string; value: string; maxAge: number }): string =>
+  setCookieLine(deviceCookie(config, device));
+
+export const clearAuthCookieHeaders = (config: AuthConfig): string[] => clearedAuthCookies(config).map(setCookieLine);
 
 /** Response headers carrying these Set-Cookie lines, marked uncacheable as every such response must be. */
 export function cookieHeaders(lines: readonly string[]): Headers {

@@ -1,6 +1,6 @@
 import { hasCode, isAuthError } from '../edge/errors';
 import type { TokenPair } from '../auth/sessions';
-import { NO_STORE } from './cookies';
+import { NO_STORE } from '../edge/cookies';
 
 /** JSON responses are never cached: they carry tokens, user data or auth errors. */
 export function json(body: unknown, init: { status?: number; headers?: HeadersInit } = {}): Response {

@@ -1,5 +1,17 @@
-import type { Gatehouse } from '../auth/gatehouse';
-import { randomId } from '../edge/random';
+import type { PasswordHasher } from '../auth/passwords';
+import type { Store } from '../auth/store';
+import type { Clock } from '../edge/clock';
+import type { AuthConfig } from '../edge/config';
+import { randomId, type RandomBytes } from '../edge/random';
+
+/** What seeding needs: below the Gatehouse facade, at start-up, before any request. */
+export interface DemoParts {
+  readonly config: AuthConfig;
+  readonly store: Store;
+  readonly hasher: PasswordHasher;
+  readonly clock: Clock;
+  readonly random: RandomBytes;
+}
 
 /** The demo accounts: the tutorial's admin `jon`, and a non-admin to see a 403 with. */
 export const DEMO_USERS = [
@@ -13,7 +25,7 @@ export const DEMO_PASSWORD = 'password';
  * production (AUTH_SECRET set), never into a database that already has users, and never again
  * after the first time, even if they are deleted later.
  */
-export async function seedDemoUsers(gh: Gatehouse): Promise<boolean> {
+export async function seedDemoUsers(gh: DemoParts): Promise<boolean> {
   if (!gh.config.demo) return false;
   if ((await gh.store.listUsers()).length > 0) return false;
   if (!(await gh.store.setMetaOnce('demo_seeded', new Date(gh.clock()).toISOString(), gh.clock()))) return false;
@@ -42,7 +54,7 @@ const DEMO_IDS_KEY = 'demo_user_ids';
  * accounts the demo created (by id; not every user) still accepting the published password?
  * Returns a refusal message naming them and the fix, or null when the start may go on.
  */
-export async function demoLeftoverRefusal(gh: Gatehouse): Promise<string | null> {
+export async function demoLeftoverRefusal(gh: DemoParts): Promise<string | null> {
   if (gh.config.demo || (await gh.store.getMeta('demo_seeded')) === null) return null;
   const left: string[] = [];
   for (const user of await seededUsers(gh)) {
@@ -56,7 +68,7 @@ export async function demoLeftoverRefusal(gh: Gatehouse): Promise<string | null>
   ].join('\n');
 }
 
-async function seededUsers(gh: Gatehouse) {
+async function seededUsers(gh: DemoParts) {
   const ids = await gh.store.getMeta(DEMO_IDS_KEY);
   if (ids !== null) {
     const users = await Promise.all((JSON.parse(ids) as string[]).map((id) => gh.store.findUserById(id)));

@@ -1,7 +1,10 @@
 import { parseConfig, type AuthConfig, type Env } from '../edge/config';
 import { hasCode, StartupRefusedError } from '../edge/errors';
 import { createGatehouse, type Gatehouse } from '../auth/gatehouse';
+import { createArgon2Hasher } from '../auth/passwords';
 import { commonWords } from '../auth/wordlist';
+import { systemClock } from '../edge/clock';
+import { cryptoRandom } from '../edge/random';
 import { limiterBackendOptions, openLimiterBackend } from '../store/limiters';
 import { openStore } from '../store/open';
 import { demoBanner, demoLeftoverRefusal, seedDemoUsers } from './demo';
@@ -38,12 +41,13 @@ export async function startGatehouse(
     await Promise.allSettled([store.close(), counters.close()]);
   };
   const gh = await createGatehouse({ config, store, counters });
+  const parts = { config, store, hasher: createArgon2Hasher(), clock: systemClock, random: cryptoRandom };
   try {
     if (config.demo) {
-      await seedDemoUsers(gh);
+      await seedDemoUsers(parts);
       log(demoBanner());
     } else {
-      const refusal = await demoLeftoverRefusal(gh);
+      const refusal = await demoLeftoverRefusal(parts);
       if (refusal) throw new StartupRefusedError(refusal);
     }
   } catch (error) {

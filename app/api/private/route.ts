@@ -1,9 +1,6 @@
-import { handlePrivate } from '@/lib/http/handlers/protected';
-import { getGatehouse } from '@/lib/server/runtime';
+import { apiRoutes } from '@/lib/server/route-handlers';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export async function GET(request: Request): Promise<Response> {
-  return handlePrivate(request, await getGatehouse());
-}
+export const GET = apiRoutes.private;

@@ -1,28 +1,24 @@
-import type { AccessClaims } from '../../edge/access-token';
 import { ForbiddenError, InvalidTokenError } from '../../edge/errors';
-import { SERVER_CLOCK_TOLERANCE, type Gatehouse } from '../../auth/gatehouse';
-import { readAuthCookies } from '../cookies';
-import { bearerToken } from '../request-meta';
+import type { Gatehouse, SignedIn } from '../../auth/gatehouse';
 import { errorResponse, json } from '../responses';
 
 /**
- * The access token of a request: `Authorization: Bearer` when the header is present (and
- * then only it), else the access cookie. Verified without I/O.
+ * Who is calling, for an API route: the same reader as auth() in pages (Gatehouse.authenticate:
+ * bearer header or access cookie, no I/O), with "no credential" as a 401 rather than null.
  */
-export async function authenticate(request: Request, gh: Gatehouse): Promise<AccessClaims> {
-  const bearer = bearerToken(request);
-  if (bearer === '') throw new InvalidTokenError('malformed', 'Authorization must be "Bearer <token>"');
-  const token = bearer ?? readAuthCookies(request, gh.config).access;
-  return gh.sessions.verifyAccess(token, { clockTolerance: SERVER_CLOCK_TOLERANCE });
+async function signedIn(request: Request, gh: Gatehouse): Promise<SignedIn> {
+  const who = await gh.authenticate(request.headers);
+  if (!who) throw new InvalidTokenError('missing', 'no access token');
+  return who;
 }
 
-const userOf = (c: AccessClaims) => ({ id: c.sub, name: c.name, admin: c.admin, session_id: c.sid });
+const userOf = ({ user, session }: SignedIn) => ({ id: user.id, name: user.name, admin: user.admin, session_id: session.id });
 
 /** GET /api/private — the tutorial's /private: any signed-in user. */
 export async function handlePrivate(request: Request, gh: Gatehouse): Promise<Response> {
   try {
-    const claims = await authenticate(request, gh);
-    return json({ message: `Welcome ${claims.name}!`, user: userOf(claims) });
+    const who = await signedIn(request, gh);
+    return json({ message: `Welcome ${who.user.name}!`, user: userOf(who) });
   } catch (error) {
     return errorResponse(error);
   }
@@ -31,15 +27,16 @@ export async function handlePrivate(request: Request, gh: Gatehouse): Promise<Re
 /**
  * GET /api/admin — the tutorial's /admin: admins only; other signed-in users get 403.
  * Admin surfaces also confirm the session and the user in the database, so a sign-out, a ban
- * or lost admin rights count at once here, not at the next refresh.
+ * or lost admin rights count at once here, not at the next refresh; a database that does not
+ * answer is a 503, never a 401 that would read as "signed out".
  */
 export async function handleAdmin(request: Request, gh: Gatehouse): Promise<Response> {
   try {
-    const claims = await authenticate(request, gh);
-    if (!claims.admin) throw new ForbiddenError('admin rights required');
-    const user = await gh.sessions.confirm(claims);
-    if (!user.admin) throw new ForbiddenError('admin rights required');
-    return json({ message: `Welcome to the admin area, ${user.name}!`, user: userOf(claims) });
+    const who = await signedIn(request, gh);
+    if (!who.user.admin) throw new ForbiddenError('admin rights required');
+    const confirmed = await gh.confirm(who);
+    if (!confirmed.user.admin) throw new ForbiddenError('admin rights required');
+    return json({ message: `Welcome to the admin area, ${confirmed.user.name}!`, user: userOf(confirmed) });
   } catch (error) {
     return errorResponse(error);
   }

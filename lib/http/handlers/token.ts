@@ -2,8 +2,7 @@ import { hasCode, InvalidRequestError, UnsupportedGrantTypeError } from '../../e
 import type { Gatehouse } from '../../auth/gatehouse';
 import { readBody } from '../body';
 import { authCookieHeaders, clearAuthCookieHeaders, cookieHeaders, readAuthCookies } from '../cookies';
-import { assertSameOrigin } from '../origin';
-import { requestMeta } from '../request-meta';
+import { assertSameOrigin } from '../../edge/origin';
 import { errorResponse, fromBrowser, json, tokenBody } from '../responses';
 
 /**
@@ -23,8 +22,8 @@ export async function handleToken(request: Request, gh: Gatehouse): Promise<Resp
     const token = fields.refresh_token || readAuthCookies(request, gh.config).refresh;
     if (!token) throw new InvalidRequestError('"refresh_token" is required (field or cookie)');
 
-    const pair = await gh.sessions.refresh(token, await requestMeta(request, gh.keyring, gh.clock()));
-    const headers = cookieHeaders(authCookieHeaders(gh.config, pair, gh.clock()));
+    const pair = await gh.sessions.refresh(token, await gh.requestMeta(request.headers));
+    const headers = cookieHeaders(authCookieHeaders(gh.config, pair));
     // Tokens go back in the body only to a non-browser client that sent its refresh token in the
     // body. A cookie-based caller gets cookies: otherwise any script on the page could trade
     // the httpOnly refresh cookie for a readable refresh token with one fetch.

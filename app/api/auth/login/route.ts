@@ -1,9 +1,6 @@
-import { handleLogin } from '@/lib/http/handlers/login';
-import { getGatehouse } from '@/lib/server/runtime';
+import { apiRoutes } from '@/lib/server/route-handlers';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export async function POST(request: Request): Promise<Response> {
-  return handleLogin(request, await getGatehouse());
-}
+export const POST = apiRoutes.login;

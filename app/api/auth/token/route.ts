@@ -1,9 +1,6 @@
-import { handleToken } from '@/lib/http/handlers/token';
-import { getGatehouse } from '@/lib/server/runtime';
+import { apiRoutes } from '@/lib/server/route-handlers';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export async function POST(request: Request): Promise<Response> {
-  return handleToken(request, await getGatehouse());
-}
+export const POST = apiRoutes.token;

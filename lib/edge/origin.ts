@@ -1,4 +1,4 @@
-import { CrossOriginError } from '../edge/errors';
+import { CrossOriginError } from './errors';
 
 /**
  * CSRF defence for every state-changing request (after the Copenhagen Book): a browser always
@@ -15,13 +15,18 @@ import { CrossOriginError } from '../edge/errors';
  * included, so a page served over plain http on the same host cannot post to the https site.
  */
 export function assertSameOrigin(request: Request, publicUrl: string | null = null): void {
-  const site = request.headers.get('sec-fetch-site');
+  assertSameOriginHeaders(request.headers, publicUrl, new URL(request.url).host);
+}
+
+/** The same rule from the headers alone (server actions see headers(), not a Request). */
+export function assertSameOriginHeaders(headers: Headers, publicUrl: string | null, urlHost?: string): void {
+  const site = headers.get('sec-fetch-site');
   if (site !== null && site !== 'same-origin' && site !== 'none') {
     throw new CrossOriginError(`cross-site request (Sec-Fetch-Site: ${site.slice(0, 20)})`);
   }
-  const origin = request.headers.get('origin');
+  const origin = headers.get('origin');
   if (origin === null) return;
-  const ok = publicUrl ? origin.toLowerCase() === publicUrl.toLowerCase() : sameHost(origin, request);
+  const ok = publicUrl ? origin.toLowerCase() === publicUrl.toLowerCase() : sameHost(origin, headers, urlHost);
   if (!ok) throw new CrossOriginError(`cross-origin request from ${origin.slice(0, 100)}`);
 }
 
@@ -30,7 +35,7 @@ export function assertSameOrigin(request: Request, publicUrl: string | null = nu
  * sees http:// while the browser's Origin says https://. A cross-site attacker controls
  * neither the Host the browser sends nor the Origin it writes, so the host alone decides.
  */
-function sameHost(origin: string, request: Request): boolean {
+function sameHost(origin: string, headers: Headers, urlHost: string | undefined): boolean {
   let originHost: string;
   try {
     if (origin === 'null') return false;
@@ -40,7 +45,8 @@ function sameHost(origin: string, request: Request): boolean {
   }
   // The host the browser addressed. server.ts keeps X-Forwarded-Host only from a trusted
   // proxy, and a cross-site page cannot set it (it would need a CORS preflight we never grant).
-  const forwarded = request.headers.get('x-forwarded-host')?.split(',')[0]?.trim();
-  const host = forwarded || request.headers.get('host') || new URL(request.url).host;
+  const forwarded = headers.get('x-forwarded-host')?.split(',')[0]?.trim();
+  const host = forwarded || headers.get('host') || urlHost;
+  if (!host) return false;
   return originHost.toLowerCase() === host.toLowerCase();
 }

@@ -1,0 +1,89 @@
+import 'server-only';
+import { headers } from 'next/headers';
+import { forbidden, redirect } from 'next/navigation';
+import { cache } from 'react';
+import type { SignedIn } from '../auth/gatehouse';
+import { hasCode } from '../edge/errors';
+import { PAGE_PATH_HEADER } from '../edge/internal-header';
+import { loginPath } from '../edge/routes';
+import { safeNextPath } from '../edge/safe-redirect';
+import { getGatehouse } from './runtime';
+
+export type { SignedIn } from '../auth/gatehouse';
+
+/**
+ * The one door into auth for server components, route handlers and server actions.
+ *
+ * auth() answers "who is signed in?" from the access token alone — no I/O — and is memoised
+ * per request (React `cache`), so a layout and its page share one verification. It reads
+ * the request's own headers: `Authorization: Bearer` for API clients, else the access cookie
+ * (which the middleware has already refreshed for this very request).
+ *
+ *   signed in                         → { user, session }
+ *   no token, or one that fails       → null (signed out)
+ *   the session could not be checked  → throws UnavailableError (503 `temporarily_unavailable`;
+ *                                       pages show "try again", app/error.tsx) — never "signed out"
+ *
+ * The middleware is not the boundary: it can be bypassed (CVE-2025-29927) and layouts do not
+ * re-run on client navigation, so every protected page calls requireUser() or requireAdmin().
+ */
+export const auth = cache(async (): Promise<SignedIn | null> => {
+  // headers() first: it marks the page dynamic before anything can fail, so `next build`
+  // never tries to prerender a page (or open the database) without configuration.
+  const h = await headers();
+  const gh = await getGatehouse();
+  try {
+    return await gh.authenticate(h);
+  } catch (error) {
+    // Only a token that does not verify means "signed out"; anything else propagates.
+    if (hasCode(error, 'invalid_token')) return null;
+    throw error;
+  }
+});
+
+/** The signed-in user, or a redirect to sign-in that comes back to this page afterwards. */
+export async function requireUser(): Promise<SignedIn> {
+  const signedIn = await auth();
+  if (signedIn) return signedIn;
+  return redirect(await loginHere());
+}
+
+/**
+ * As requireUser, confirmed against the database (the session still live, admin rights as
+ * they are now), and a real 403 (app/forbidden.tsx) for a signed-in user who is not an admin.
+ * A session ended elsewhere is signed out; a database that does not answer is "try again".
+ */
+export async function requireAdmin(): Promise<SignedIn> {
+  const signedIn = await requireUser();
+  if (!signedIn.user.admin) forbidden();
+  const confirmed = await confirmed_(signedIn);
+  if (!confirmed) return redirect(await loginHere());
+  if (!confirmed.user.admin) forbidden();
+  return confirmed;
+}
+
+/** The session checked in the database; null when it has ended. Memoised per request. */
+const confirmed_ = cache(async (signedIn: SignedIn): Promise<SignedIn | null> => {
+  const gh = await getGatehouse();
+  try {
+    return await gh.confirm(signedIn);
+  } catch (error) {
+    if (hasCode(error, 'invalid_token')) return null;
+    throw error;
+  }
+});
+
+/**
+ * auth(), then confirmed in the database: for the sign-in page, which must not bounce a
+ * session that was ended elsewhere (and that /admin just refused) back to where it came from.
+ */
+export async function confirmedAuth(): Promise<SignedIn | null> {
+  const signedIn = await auth();
+  return signedIn ? confirmed_(signedIn) : null;
+}
+
+async function loginHere(): Promise<string> {
+  // The middleware names the page it forwarded; without it (middleware bypassed), no `next`.
+  const path = (await headers()).get(PAGE_PATH_HEADER);
+  return loginPath(path ? safeNextPath(path, '') || null : null);
+}

@@ -1,0 +1,24 @@
+import 'server-only';
+import type { Gatehouse } from '../auth/gatehouse';
+import { handleLogin } from '../http/handlers/login';
+import { handleLogout } from '../http/handlers/logout';
+import { handleAdmin, handlePrivate } from '../http/handlers/protected';
+import { handleToken } from '../http/handlers/token';
+import { getGatehouse } from './runtime';
+
+/**
+ * The JSON API's handlers bound to the process-wide Gatehouse, for the one-line files under
+ * app/api. The handlers themselves (lib/http) are framework-free and tested without Next.js.
+ */
+const bind =
+  (handler: (request: Request, gh: Gatehouse) => Promise<Response>) =>
+  async (request: Request): Promise<Response> =>
+    handler(request, await getGatehouse());
+
+export const apiRoutes = {
+  login: bind(handleLogin),
+  logout: bind(handleLogout),
+  token: bind(handleToken),
+  private: bind(handlePrivate),
+  admin: bind(handleAdmin),
+} as const;
