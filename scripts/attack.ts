@@ -30,7 +30,7 @@ import { systemClock } from '../lib/edge/clock';
 import { createArgon2Hasher } from '../lib/auth/passwords';
 import { cryptoRandom } from '../lib/edge/random';
 import { createUserAdmin } from '../lib/auth/users';
-import { openSqliteStore } from '../lib/store/sqlite/store';
+import { openSqliteStore } from '../lib/store/sqlite';
 
 const ROOT = join(__dirname, '..');
 const HOST = '127.0.0.1';
@@ -86,7 +86,7 @@ function send(
 }
 
 async function seed(dbPath: string) {
-  const store = openSqliteStore(dbPath);
+  const store = await openSqliteStore(dbPath);
   const admin = createUserAdmin({
     store,
     hasher: createArgon2Hasher(),

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatehouse } from '../lib/auth/gatehouse';
+import { cryptoRandom } from '../lib/edge/random';
 import { seedDemoUsers } from '../lib/server/demo';
-import { openSqliteStore } from '../lib/store/sqlite/store';
+import { openSqliteStore } from '../lib/store/sqlite';
 import { cheapHasher, OTHER_SECRET, testConfig } from './helpers';
 
 /**
@@ -62,13 +62,10 @@ describe('server.ts refuses a bad start', () => {
 
   it('on a database the demo seeded, while jon and ada still accept "password": exit 1 naming them and the fix', async () => {
     const path = join(dir, 'demo.db');
-    const store = openSqliteStore(path);
-    const demo = await createGatehouse({
-      config: testConfig({ AUTH_SECRET: '', AUTH_DEMO: '1', AUTH_DEMO_SECRET: OTHER_SECRET }),
-      store,
-      hasher: cheapHasher(),
-    });
-    expect(await seedDemoUsers(demo)).toBe(true);
+    const store = await openSqliteStore(path);
+    const config = testConfig({ AUTH_SECRET: '', AUTH_DEMO: '1', AUTH_DEMO_SECRET: OTHER_SECRET });
+    const parts = { config, store, hasher: cheapHasher(), clock: Date.now, random: cryptoRandom };
+    expect(await seedDemoUsers(parts)).toBe(true);
     await store.close();
 
     const { code, out } = await start({ AUTH_SECRET: OTHER_SECRET, DATABASE_URL: `file:${path}` });

@@ -180,7 +180,8 @@ describe('middleware gate', () => {
     });
 
     it('lets same-origin posts and non-browser clients through, and never checks GET', async () => {
-      for (const headers of [{ origin: 'http://localhost:3000', 'sec-fetch-site': 'same-origin' }, {}]) {
+      const allowed: Record<string, string>[] = [{ origin: 'http://localhost:3000', 'sec-fetch-site': 'same-origin' }, {}];
+      for (const headers of allowed) {
         expect((await post(headers)).headers.get('x-middleware-next')).toBe('1');
       }
       const get = await run('/', {}, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });

@@ -1,6 +1,7 @@
 import { parseConfig, type AuthConfig, type Env } from '../edge/config';
 import { hasCode, StartupRefusedError } from '../edge/errors';
 import { createGatehouse, type Gatehouse } from '../auth/gatehouse';
+import { startHousekeeping } from '../auth/housekeeping';
 import { createArgon2Hasher } from '../auth/passwords';
 import { commonWords } from '../auth/wordlist';
 import { systemClock } from '../edge/clock';
@@ -30,6 +31,10 @@ export interface Started {
 export async function startGatehouse(
   config: AuthConfig,
   log: (line: string) => void = console.log,
+  options: {
+    /** Purge ended sessions and old audit events on a timer (the long-lived instance only). */
+    readonly housekeeping?: boolean;
+  } = {},
 ): Promise<Started> {
   const store = await openStore(config.database);
   // The sign-in counters every instance shares: Redis when REDIS_URL is set, else the database.
@@ -37,7 +42,9 @@ export async function startGatehouse(
     await store.close();
     throw error;
   });
+  let stopHousekeeping = () => undefined as void;
   const close = async () => {
+    stopHousekeeping();
     await Promise.allSettled([store.close(), counters.close()]);
   };
   const gh = await createGatehouse({ config, store, counters });
@@ -54,6 +61,7 @@ export async function startGatehouse(
     await close();
     throw error;
   }
+  if (options.housekeeping) stopHousekeeping = startHousekeeping(store, config, systemClock, log);
   return { gh, close };
 }
 
