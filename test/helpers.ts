@@ -8,6 +8,7 @@ import { createArgon2Hasher, type PasswordHasher } from '../lib/auth/passwords';
 import { keyringFor, type Keyring } from '../lib/edge/keys';
 import { cryptoRandom, randomId, type RandomBytes } from '../lib/edge/random';
 import type { Store, User } from '../lib/auth/store';
+import type { SessionService } from '../lib/auth/sessions';
 import type { CounterSource } from '../lib/auth/throttle';
 import { openSqliteStore } from '../lib/store/sqlite';
 
@@ -39,6 +40,8 @@ export async function tempSqlite(): Promise<{ store: Store; path: string; cleanu
 
 export interface TestRig {
   gh: Gatehouse;
+  /** The whole sessions service, token checks included, which the facade keeps to itself. */
+  sessions: SessionService;
   /** The parts the Gatehouse was built from: private behind its facade, open to tests. */
   store: Store;
   clock: ReturnType<typeof manualClock>;
@@ -62,6 +65,7 @@ export async function makeRig(
   const gh = await createGatehouse({ config, store: rigStore, clock, hasher, counters: parts.counters });
   return {
     gh,
+    sessions: gh.sessions as SessionService,
     store: rigStore,
     clock,
     keyring: await keyringFor(config.secret, config.previousSecrets),

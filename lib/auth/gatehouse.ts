@@ -28,7 +28,11 @@ import { createViews, type Views } from './views';
  */
 export interface Gatehouse {
   readonly config: AuthConfig;
-  readonly sessions: SessionService;
+  /**
+   * Sign-in, refresh, sign-out. "Who is signed in?" is not here: authenticate() and confirm()
+   * are its only answers, so no caller verifies a token with a policy of its own.
+   */
+  readonly sessions: Pick<SessionService, 'login' | 'refresh' | 'logout'>;
   readonly views: Views;
   /**
    * Who is signed in by these request headers: `Authorization: Bearer` when present (and then

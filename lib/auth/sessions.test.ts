@@ -293,24 +293,24 @@ describe('sessions service', () => {
   describe('confirm (admin surfaces)', () => {
     it('passes a live session and returns the user as the database has it now', async () => {
       const pair = await login();
-      const claims = await rig.gh.sessions.verifyAccess(pair.accessToken);
-      expect(await rig.gh.sessions.confirm(claims.sid, claims.sub)).toMatchObject({ name: 'Jon Doe', admin: true });
+      const claims = await rig.sessions.verifyAccess(pair.accessToken);
+      expect(await rig.sessions.confirm(claims.sid, claims.sub)).toMatchObject({ name: 'Jon Doe', admin: true });
       const jon = await rig.store.findUserByUsername('jon');
       await rig.store.updateUser(jon!.id, { admin: false }, rig.clock());
-      expect(await rig.gh.sessions.confirm(claims.sid, claims.sub)).toMatchObject({ admin: false });
+      expect(await rig.sessions.confirm(claims.sid, claims.sub)).toMatchObject({ admin: false });
     });
 
     it('refuses at once, before the access token expires, once the session is revoked or the user banned', async () => {
       const a = await login();
       const b = await login();
-      const claimsA = await rig.gh.sessions.verifyAccess(a.accessToken);
-      const claimsB = await rig.gh.sessions.verifyAccess(b.accessToken);
+      const claimsA = await rig.sessions.verifyAccess(a.accessToken);
+      const claimsB = await rig.sessions.verifyAccess(b.accessToken);
       await rig.gh.sessions.logout({ refreshToken: a.refreshToken }, META);
-      await expect(rig.gh.sessions.confirm(claimsA.sid, claimsA.sub)).rejects.toMatchObject({ code: 'invalid_token', reason: 'revoked' });
-      await expect(rig.gh.sessions.confirm(claimsB.sid, claimsB.sub)).resolves.toBeTruthy();
+      await expect(rig.sessions.confirm(claimsA.sid, claimsA.sub)).rejects.toMatchObject({ code: 'invalid_token', reason: 'revoked' });
+      await expect(rig.sessions.confirm(claimsB.sid, claimsB.sub)).resolves.toBeTruthy();
       const jon = await rig.store.findUserByUsername('jon');
       await rig.store.updateUser(jon!.id, { status: 'banned' }, rig.clock());
-      await expect(rig.gh.sessions.confirm(claimsB.sid, claimsB.sub)).rejects.toMatchObject({ reason: 'revoked' });
+      await expect(rig.sessions.confirm(claimsB.sid, claimsB.sub)).rejects.toMatchObject({ reason: 'revoked' });
     });
   });
 
@@ -340,9 +340,9 @@ describe('sessions service', () => {
     it('verifies access tokens without touching the store', async () => {
       const pair = await login();
       await rig.store.close();
-      await expect(rig.gh.sessions.verifyAccess(pair.accessToken)).resolves.toMatchObject({ name: 'Jon Doe' });
+      await expect(rig.sessions.verifyAccess(pair.accessToken)).resolves.toMatchObject({ name: 'Jon Doe' });
       rig.clock.advance(900 * SEC);
-      await expect(rig.gh.sessions.verifyAccess(pair.accessToken)).rejects.toBeInstanceOf(InvalidTokenError);
+      await expect(rig.sessions.verifyAccess(pair.accessToken)).rejects.toBeInstanceOf(InvalidTokenError);
     });
   });
 });

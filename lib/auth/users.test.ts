@@ -71,7 +71,7 @@ describe('user administration', () => {
     const pair = await rig.gh.sessions.login('alice', 'correct horse', META);
     await admin.setAdmin('alice', true);
     const next = await rig.gh.sessions.refresh(pair.refreshToken, META);
-    expect((await rig.gh.sessions.verifyAccess(next.accessToken)).admin).toBe(true);
+    expect((await rig.sessions.verifyAccess(next.accessToken)).admin).toBe(true);
     await admin.setAdmin('alice', false);
     expect((await admin.list())[0]!.admin).toBe(false);
   });
