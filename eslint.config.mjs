@@ -33,18 +33,34 @@ const edgeOnly = (outside) => ({
   patterns: [
     { group: nodeBuiltins, message: 'Edge code runs without Node.js built-ins (lib/edge is Web APIs only).' },
     { group: NODE_ONLY_PACKAGES, message: 'A Node-only package: keep it out of the Edge middleware.' },
-    { group: ['next/headers', 'next/navigation', 'react', 'react-dom'], message: 'Edge code is framework-free apart from next/server.' },
+    {
+      group: ['next/headers', 'next/navigation', 'react', 'react-dom'],
+      message: 'Edge code is framework-free apart from next/server.',
+    },
     { regex: outside, message: 'Edge code imports only lib/edge: anything else may pull in Node-only code.' },
   ],
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.next/', '.data/', '.tmp/', 'next-env.d.ts', 'test-results/', 'playwright-report/'] },
+  {
+    ignores: [
+      'node_modules/',
+      '.next/',
+      '.data/',
+      '.tmp/',
+      'next-env.d.ts',
+      'test-results/',
+      'playwright-report/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     files: ['**/*.js', '**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
@@ -70,8 +86,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['next', 'next/*', 'react', 'react-dom'], message: 'The core is framework-free: Next.js belongs in lib/server.' },
-            { regex: '(^|/)(server|client)/', message: 'The core never imports the Next.js glue; the glue imports the core.' },
+            {
+              group: ['next', 'next/*', 'react', 'react-dom'],
+              message: 'The core is framework-free: Next.js belongs in lib/server.',
+            },
+            {
+              regex: '(^|/)(server|client)/',
+              message: 'The core never imports the Next.js glue; the glue imports the core.',
+            },
           ],
         },
       ],
@@ -84,12 +106,19 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: NODE_ONLY_PACKAGES, message: 'Pages reach data through lib/server (auth(), read models, actions).' },
+            {
+              group: NODE_ONLY_PACKAGES,
+              message: 'Pages reach data through lib/server (auth(), read models, actions).',
+            },
             {
               regex: '(^@/lib/|/lib/)(auth|store|http)(/|$)',
-              message: 'Pages and routes use the door (lib/server/auth.ts), read models and actions, not the core or the store.',
+              message:
+                'Pages and routes use the door (lib/server/auth.ts), read models and actions, not the core or the store.',
             },
-            { regex: '(^@/lib/|/lib/)server/runtime', message: 'The Gatehouse instance is private to lib/server.' },
+            {
+              regex: '(^@/lib/|/lib/)server/runtime',
+              message: 'The Gatehouse instance is private to lib/server.',
+            },
           ],
         },
       ],

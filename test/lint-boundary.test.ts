@@ -31,8 +31,12 @@ describe('the Edge boundary', () => {
 
   it('middleware.ts may import lib/edge and nothing Node-only', async () => {
     expect(await restricted('middleware.ts', "import { gate } from './lib/edge/gate';")).toEqual([]);
-    expect(await restricted('middleware.ts', "import { openStore } from './lib/store/open';")).toHaveLength(1);
-    expect(await restricted('middleware.ts', "import { createGatehouse } from '@/lib/auth/gatehouse';")).toHaveLength(1);
+    expect(await restricted('middleware.ts', "import { openStore } from './lib/store/open';")).toHaveLength(
+      1,
+    );
+    expect(
+      await restricted('middleware.ts', "import { createGatehouse } from '@/lib/auth/gatehouse';"),
+    ).toHaveLength(1);
     expect(await restricted('middleware.ts', "import { cpus } from 'node:os';")).toHaveLength(1);
   });
 
@@ -71,8 +75,12 @@ describe('the door', () => {
   });
 
   it('the core never imports Next.js or the glue', async () => {
-    expect(await restricted('lib/auth/new-file.ts', "import { headers } from 'next/headers';")).toHaveLength(1);
-    expect(await restricted('lib/store/new-file.ts', "import { auth } from '../server/auth';")).toHaveLength(1);
+    expect(await restricted('lib/auth/new-file.ts', "import { headers } from 'next/headers';")).toHaveLength(
+      1,
+    );
+    expect(await restricted('lib/store/new-file.ts', "import { auth } from '../server/auth';")).toHaveLength(
+      1,
+    );
     expect(await restricted('lib/http/new-file.ts', "import { cache } from 'react';")).toHaveLength(1);
   });
 });

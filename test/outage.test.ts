@@ -116,7 +116,10 @@ describe.each([
     outage = await open();
     rig = await makeRig({ AUTH_ACCESS_TTL: '900' }, outage.store);
     await rig.addUser('jon', { name: 'Jon Doe', admin: true });
-    const signIn = await handleLogin(post('/api/auth/login', { username: 'jon', password: 'password' }), rig.gh);
+    const signIn = await handleLogin(
+      post('/api/auth/login', { username: 'jon', password: 'password' }),
+      rig.gh,
+    );
     const tokens = (await signIn.json()) as { access_token: string; refresh_token: string };
     const bearer = { authorization: `Bearer ${tokens.access_token}` };
     const cookies = { cookie: `${A}=${tokens.access_token}; ${R}=${tokens.refresh_token}` };
@@ -149,7 +152,10 @@ describe.each([
 
     // Same process, same store: the pool reconnects, the lock is gone. Nobody was signed out.
     expect((await handleAdmin(get('/api/admin', bearer), rig.gh)).status).toBe(200);
-    const refreshed = await handleToken(post('/api/auth/token', { refresh_token: tokens.refresh_token }), rig.gh);
+    const refreshed = await handleToken(
+      post('/api/auth/token', { refresh_token: tokens.refresh_token }),
+      rig.gh,
+    );
     expect(refreshed.status).toBe(200);
     const session = (await rig.store.listSessions((await rig.store.findUserByUsername('jon'))!.id))[0]!;
     expect(session).toMatchObject({ gen: 1, revokedAt: null });

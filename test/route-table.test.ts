@@ -19,18 +19,29 @@ function pages(dir: string): string[] {
 
 /** app/(group)/admin/users/page.tsx → /admin/users */
 function routeOf(file: string): string {
-  const segments = relative('app', file).split(sep).slice(0, -1).filter((s) => !/^\(.*\)$/.test(s));
+  const segments = relative('app', file)
+    .split(sep)
+    .slice(0, -1)
+    .filter((s) => !/^\(.*\)$/.test(s));
   return `/${segments.join('/')}`;
 }
 
 describe('the route table', () => {
-  const found = pages('app').map((file) => ({ file, path: routeOf(file), source: readFileSync(file, 'utf8') }));
+  const found = pages('app').map((file) => ({
+    file,
+    path: routeOf(file),
+    source: readFileSync(file, 'utf8'),
+  }));
 
   it('knows every page, and every entry has a page', () => {
     expect(found.length).toBeGreaterThan(0);
     const tablePaths = Object.values(ROUTES).map((r) => r.path);
     for (const { path } of found) expect(tablePaths, `add ${path} to ROUTES`).toContain(path);
-    for (const path of tablePaths) expect(found.map((p) => p.path), `no page for ${path}`).toContain(path);
+    for (const path of tablePaths)
+      expect(
+        found.map((p) => p.path),
+        `no page for ${path}`,
+      ).toContain(path);
   });
 
   it('every protected page checks for itself, with the role the table gives it', () => {

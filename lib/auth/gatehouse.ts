@@ -92,7 +92,12 @@ const SERVER_CLOCK_TOLERANCE = 5;
 export function signedInFrom(claims: AccessClaims): SignedIn {
   return {
     user: { id: claims.sub, name: claims.name, admin: claims.admin },
-    session: { id: claims.sid, tokenId: claims.jti, issuedAt: claims.iat * 1000, expiresAt: claims.exp * 1000 },
+    session: {
+      id: claims.sid,
+      tokenId: claims.jti,
+      issuedAt: claims.iat * 1000,
+      expiresAt: claims.exp * 1000,
+    },
   };
 }
 
@@ -126,8 +131,14 @@ export async function createGatehouse(parts: GatehouseParts): Promise<Gatehouse>
       return signedInFrom(await sessions.verifyAccess(token, { clockTolerance: SERVER_CLOCK_TOLERANCE }));
     }
     // Believed only when the middleware signed it: a client sending the header gets nothing.
-    const state = await verifyInternal(keyring.macs.internal, AUTH_STATE_HEADER, headers.get(AUTH_STATE_HEADER), clock());
-    if (state === AUTH_UNAVAILABLE) throw new UnavailableError('the token endpoint did not answer the middleware');
+    const state = await verifyInternal(
+      keyring.macs.internal,
+      AUTH_STATE_HEADER,
+      headers.get(AUTH_STATE_HEADER),
+      clock(),
+    );
+    if (state === AUTH_UNAVAILABLE)
+      throw new UnavailableError('the token endpoint did not answer the middleware');
     return null;
   }
 

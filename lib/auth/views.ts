@@ -50,10 +50,19 @@ export function createViews(store: Store): Views {
       };
     },
     async adminOverview(options = {}) {
-      const [users, events] = await Promise.all([store.listUsers(), store.listEvents({ limit: options.events ?? 15 })]);
+      const [users, events] = await Promise.all([
+        store.listUsers(),
+        store.listEvents({ limit: options.events ?? 15 }),
+      ]);
       const names = new Map(users.map((u) => [u.id, u.username]));
       return {
-        users: users.map((u) => ({ id: u.id, username: u.username, name: u.displayName, admin: u.admin, status: u.status })),
+        users: users.map((u) => ({
+          id: u.id,
+          username: u.username,
+          name: u.displayName,
+          admin: u.admin,
+          status: u.status,
+        })),
         events: events.map((e) => ({
           at: e.at,
           type: e.type,

@@ -25,7 +25,9 @@ export async function signIn(
   const password = requireField(fields, 'password', MAX_PASSWORD_LENGTH);
   const meta = await gh.requestMeta(headers);
   const cookie = headers.get('cookie');
-  const pair = await gh.sessions.login(username, password, meta, { readCookie: (name) => readCookie(cookie, name).value });
+  const pair = await gh.sessions.login(username, password, meta, {
+    readCookie: (name) => readCookie(cookie, name).value,
+  });
 
   // Signing in over an existing session replaces it rather than leaving it alive unseen.
   const previous = readAuthCookieHeader(cookie, gh.config.cookieNames).refresh;
@@ -41,7 +43,11 @@ export async function signIn(
  * the cookie; a bearer header over the access cookie) and returns the cookies that clear it.
  * Idempotent: dead or missing tokens still get a clean sign-out.
  */
-export async function signOut(gh: Gatehouse, headers: Headers, refreshTokenField?: string): Promise<CookieSpec[]> {
+export async function signOut(
+  gh: Gatehouse,
+  headers: Headers,
+  refreshTokenField?: string,
+): Promise<CookieSpec[]> {
   const cookies = readAuthCookieHeader(headers.get('cookie'), gh.config.cookieNames);
   await gh.sessions.logout(
     {

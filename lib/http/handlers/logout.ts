@@ -15,7 +15,9 @@ export async function handleLogout(request: Request, gh: Gatehouse): Promise<Res
   try {
     assertSameOrigin(request, gh.config.publicUrl);
     const { fields } = await readBody(request);
-    const headers = cookieHeaders((await signOut(gh, request.headers, fields.refresh_token)).map(setCookieLine));
+    const headers = cookieHeaders(
+      (await signOut(gh, request.headers, fields.refresh_token)).map(setCookieLine),
+    );
     if (isFormNavigation(request)) return seeOther(AFTER_SIGN_OUT, headers);
     return new Response(null, { status: 204, headers });
   } catch (error) {

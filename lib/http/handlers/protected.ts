@@ -12,7 +12,12 @@ async function signedIn(request: Request, gh: Gatehouse): Promise<SignedIn> {
   return who;
 }
 
-const userOf = ({ user, session }: SignedIn) => ({ id: user.id, name: user.name, admin: user.admin, session_id: session.id });
+const userOf = ({ user, session }: SignedIn) => ({
+  id: user.id,
+  name: user.name,
+  admin: user.admin,
+  session_id: session.id,
+});
 
 /** GET /api/private — the tutorial's /private: any signed-in user. */
 export async function handlePrivate(request: Request, gh: Gatehouse): Promise<Response> {
