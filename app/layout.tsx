@@ -1,44 +1,34 @@
-import type { Metadata } from 'next';
-import Link from 'next/link';
+import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
-import { getPageAuth } from '@/lib/server/session';
-import { NavLink } from './components/nav-link';
-import { SignOutButton } from './components/sign-out-button';
+import { toSessionValue } from '@/lib/client/session-data';
+import { SessionProvider } from '@/lib/client/session';
+import { hasCode } from '@/lib/edge/errors';
+import { auth, type SignedIn } from '@/lib/server/auth';
+import { SiteHeader } from './components/site-header';
 import './globals.css';
 
 export const metadata: Metadata = { title: { default: 'Gatehouse', template: '%s · Gatehouse' } };
+export const viewport: Viewport = { width: 'device-width', initialScale: 1 };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
-  // Navigation only; every protected page checks the token itself (layouts do not re-run on
-  // client-side navigation).
-  const auth = await getPageAuth();
-  const user = auth.state === 'signed-in' ? auth.user : null;
+  // For the header and useSession() only; every protected page checks the token itself
+  // (layouts do not re-run on client-side navigation).
+  let signedIn: SignedIn | null = null;
+  let unavailable = false;
+  try {
+    signedIn = await auth();
+  } catch (error) {
+    // The page itself says "try again" (app/error.tsx); the header just does not know who you are.
+    if (!hasCode(error, 'temporarily_unavailable')) throw error;
+    unavailable = true;
+  }
   return (
     <html lang="en">
       <body>
-        <header className="site">
-          <Link href="/" className="brand">
-            Gatehouse
-          </Link>
-          <nav aria-label="Main">
-            <NavLink href="/">Home</NavLink>
-            <NavLink href="/dashboard">Dashboard</NavLink>
-            {user?.admin ? <NavLink href="/admin">Admin</NavLink> : null}
-          </nav>
-          <div className="who">
-            {user ? (
-              <>
-                <span data-testid="nav-user">{user.name}</span>
-                <SignOutButton className="secondary" />
-              </>
-            ) : auth.state === 'unavailable' ? (
-              <span>Session check unavailable</span>
-            ) : (
-              <Link href="/login">Sign in</Link>
-            )}
-          </div>
-        </header>
-        {children}
+        <SessionProvider value={toSessionValue(signedIn, unavailable)}>
+          <SiteHeader />
+          {children}
+        </SessionProvider>
       </body>
     </html>
   );

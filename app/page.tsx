@@ -1,16 +1,21 @@
 import Link from 'next/link';
-import { getPageAuth } from '@/lib/server/session';
+import { hasCode } from '@/lib/edge/errors';
+import { auth } from '@/lib/server/auth';
 
 export default async function Home() {
-  const auth = await getPageAuth();
+  // The home page is public: when the session cannot be checked it simply reads as signed out.
+  const signedIn = await auth().catch((error: unknown) => {
+    if (hasCode(error, 'temporarily_unavailable')) return null;
+    throw error;
+  });
   return (
     <main>
       <div className="card">
         <h1>Gatehouse</h1>
-        {auth.state === 'signed-in' ? (
+        {signedIn ? (
           <p data-testid="home-status">
-            You are signed in as <strong>{auth.user.name}</strong>
-            {auth.user.admin ? ' (admin)' : ''}. Go to your <Link href="/dashboard">dashboard</Link>.
+            You are signed in as <strong>{signedIn.user.name}</strong>
+            {signedIn.user.admin ? ' (admin)' : ''}. Go to your <Link href="/dashboard">dashboard</Link>.
           </p>
         ) : (
           <p data-testid="home-status">

@@ -1,17 +1,15 @@
 import type { Metadata } from 'next';
-import { getGatehouse } from '@/lib/server/runtime';
-import { requireUser } from '@/lib/server/session';
+import { requireUser } from '@/lib/server/auth';
+import { sessionDetails } from '@/lib/server/views';
 import { Countdown } from '../components/countdown';
-import { SessionUnavailable } from '../components/session-unavailable';
 import { SignOutButton } from '../components/sign-out-button';
 
 export const metadata: Metadata = { title: 'Dashboard' };
 
 export default async function DashboardPage() {
-  const user = await requireUser('/dashboard');
-  if (!user) return <SessionUnavailable retry="/dashboard" />;
-
-  const session = await (await getGatehouse()).store.findSession(user.sid);
+  const signedIn = await requireUser();
+  const { user } = signedIn;
+  const session = await sessionDetails(signedIn);
   const date = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 
   return (
@@ -24,20 +22,20 @@ export default async function DashboardPage() {
         <h2>This session</h2>
         <dl className="facts">
           <dt>Signed in since</dt>
-          <dd data-testid="signed-in-since">{session ? date(session.createdAt) : 'unknown'}</dd>
+          <dd data-testid="signed-in-since">{session ? date(session.signedInAt) : 'unknown'}</dd>
           <dt>Access token expires</dt>
           <dd>
-            <Countdown expiresAt={user.exp} />
+            <Countdown expiresAt={signedIn.session.expiresAt} />
           </dd>
           <dt>Session ends at the latest</dt>
-          <dd>{session ? date(session.absoluteExpiresAt) : 'unknown'}</dd>
+          <dd>{session ? date(session.endsAt) : 'unknown'}</dd>
           <dt>Device</dt>
           <dd data-testid="device">{session?.userAgent ?? 'unknown'}</dd>
           <dt>Refreshes so far</dt>
-          <dd data-testid="generation">{session?.gen ?? 0}</dd>
+          <dd data-testid="generation">{session?.refreshes ?? 0}</dd>
           <dt>Access token id</dt>
           <dd>
-            <code data-testid="access-jti">{user.jti}</code>
+            <code data-testid="access-jti">{signedIn.session.tokenId}</code>
           </dd>
           <dt>Role</dt>
           <dd>{user.admin ? 'admin' : 'user'}</dd>
