@@ -1,77 +1,28 @@
 'use client';
 
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-
-const MESSAGES: Record<string, string> = {
-  invalid_credentials: 'Wrong username or password.',
-  invalid_request: 'Enter your username and password.',
-  payload_too_large: 'That is too long.',
-  server_busy: 'The server is busy. Please try again in a moment.',
-  network_error: 'Could not reach the server. Check your connection and try again.',
-};
-
-/** "3 minutes", "1 hour", "40 seconds": how long to wait, in words a person reads at a glance. */
-export function waitText(seconds: number): string {
-  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  if (seconds < 60) return unit(Math.max(1, Math.ceil(seconds)), 'second');
-  if (seconds < 3600) return unit(Math.ceil(seconds / 60), 'minute');
-  return unit(Math.ceil(seconds / 3600), 'hour');
-}
-
-export interface LoginError {
-  readonly code: string;
-  /** Seconds to wait, for too_many_attempts. */
-  readonly retryAfter?: number | null;
-}
-
-function messageFor({ code, retryAfter }: LoginError): string {
-  if (code === 'too_many_attempts') {
-    return `Too many sign-in attempts. Please wait ${retryAfter ? waitText(retryAfter) : 'a while'} before trying again.`;
-  }
-  return MESSAGES[code] ?? 'Something went wrong. Please try again.';
-}
+import { useActionState, useEffect, useId, useRef } from 'react';
+import { useFormStatus } from 'react-dom';
+import { signIn, type SignInState } from '@/lib/server/actions';
+import { messageFor, type LoginError } from './messages';
 
 /**
- * Works without JavaScript (a plain form post to the login route, which answers with a 303)
- * and, with it, signs in by fetch: inline errors, a pending state, focus on the field to fix.
+ * The signIn Server Action as the form's action. Without JavaScript the browser posts the
+ * form, and the action answers with a redirect or this page re-rendered with its answer; with
+ * it, no page load, a pending button, and focus on the field to fix.
  */
 export function LoginForm({ next, initialError }: { next: string; initialError: LoginError | null }) {
-  const [error, setError] = useState<LoginError | null>(initialError);
-  const [pending, setPending] = useState(false);
+  const [state, formAction] = useActionState<SignInState, FormData>(signIn, { error: initialError });
+  const { error } = state;
   const password = useRef<HTMLInputElement>(null);
   const errorId = useId();
 
   useEffect(() => {
-    if (error) password.current?.focus();
-  }, [error]);
-
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    setPending(true);
-    setError(null);
-    const body = new URLSearchParams();
-    for (const [key, value] of new FormData(event.currentTarget)) body.append(key, String(value));
-    try {
-      const res = await fetch('/api/auth/login', {
-        method: 'POST',
-        headers: { accept: 'application/json' },
-        body,
-      });
-      if (res.ok) {
-        // A full navigation, so every server component renders with the new cookies.
-        window.location.assign(next);
-        return;
-      }
-      const data = (await res.json().catch(() => ({}))) as { error?: string; retry_after?: number };
-      setError({ code: data.error ?? 'server_error', retryAfter: data.retry_after ?? Number(res.headers.get('retry-after')) });
-    } catch {
-      setError({ code: 'network_error' });
-    }
-    setPending(false);
-  }
+    // Every refusal asks for the password again (React clears it with the form).
+    if (state.error) password.current?.focus();
+  }, [state]);
 
   return (
-    <form className="login" action="/api/auth/login" method="post" onSubmit={onSubmit} noValidate>
+    <form className="login" action={formAction} noValidate>
       <div aria-live="assertive">
         {error ? (
           <p className="error" role="alert" id={errorId} data-testid="login-error">
@@ -81,7 +32,9 @@ export function LoginForm({ next, initialError }: { next: string; initialError: 
         {error?.code === 'invalid_credentials' ? (
           // A disabled account gets this same answer, so a script cannot confirm a guessed
           // password with it; the person is told where to turn.
-          <p className="muted hint">Sure they are right? Your account may have been disabled: ask an administrator.</p>
+          <p className="muted hint">
+            Sure they are right? Your account may have been disabled: ask an administrator.
+          </p>
         ) : null}
       </div>
       <input type="hidden" name="next" value={next} />
@@ -94,6 +47,7 @@ export function LoginForm({ next, initialError }: { next: string; initialError: 
         autoCapitalize="none"
         spellCheck={false}
         required
+        defaultValue={state.username}
         autoFocus={!error}
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? errorId : undefined}
@@ -110,9 +64,17 @@ export function LoginForm({ next, initialError }: { next: string; initialError: 
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? errorId : undefined}
       />
-      <button type="submit" disabled={pending} aria-busy={pending}>
-        {pending ? 'Signing in…' : 'Sign in'}
-      </button>
+      <SubmitButton />
     </form>
+  );
+}
+
+/** Disabled while the action runs, so a second click cannot send the password twice. */
+function SubmitButton() {
+  const { pending } = useFormStatus();
+  return (
+    <button type="submit" disabled={pending} aria-busy={pending || undefined}>
+      {pending ? 'Signing in…' : 'Sign in'}
+    </button>
   );
 }
