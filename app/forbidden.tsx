@@ -1,4 +1,7 @@
+import type { Metadata } from 'next';
 import Link from 'next/link';
+
+export const metadata: Metadata = { title: 'Not allowed' };
 
 /** Rendered by forbidden() with a 403 status: signed in, but not allowed here. */
 export default function Forbidden() {

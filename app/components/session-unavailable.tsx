@@ -1,18 +1,30 @@
+'use client';
+
+import { useSession } from '@/lib/client/session';
+
 /**
- * Shown when the middleware could not reach the token endpoint to refresh an expired access
- * token. The session is probably fine and the cookies are kept, so this offers a retry instead
- * of a login redirect that would throw the session away (and could loop).
+ * Shown (by app/error.tsx) when a service Gatehouse needs did not answer: the token endpoint
+ * the middleware refreshes through, or the database. The session is probably fine and the
+ * cookies are kept, so this offers a retry instead of a sign-in that would throw the session
+ * away (and could loop).
  */
-export function SessionUnavailable({ retry }: { retry: string }) {
+export function SessionUnavailable({ onRetry }: { onRetry: () => void }) {
+  const { status } = useSession();
+  // Nobody signed in (a sign-in the database could not answer): no session to reassure about.
+  const signedOut = status === 'unauthenticated';
   return (
     <main>
       <div className="card" role="alert" data-testid="session-unavailable">
-        <h1>We couldn&rsquo;t confirm your session</h1>
+        <h1>{signedOut ? 'Sign-in is unavailable right now' : 'We couldn’t confirm your session'}</h1>
         <p>
-          The sign-in service did not answer in time. You are still signed in; nothing was lost.
+          {signedOut
+            ? 'The sign-in service did not answer in time. Please try again in a moment.'
+            : 'The sign-in service did not answer in time. You are still signed in; nothing was lost.'}
         </p>
         <p>
-          <a href={retry}>Try again</a>
+          <button type="button" onClick={onRetry}>
+            Try again
+          </button>
         </p>
       </div>
     </main>
