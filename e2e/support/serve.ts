@@ -12,13 +12,13 @@ import { systemClock } from '../../lib/edge/clock';
 import { createArgon2Hasher } from '../../lib/auth/passwords';
 import { cryptoRandom } from '../../lib/edge/random';
 import { createUserAdmin } from '../../lib/auth/users';
-import { openSqliteStore } from '../../lib/store/sqlite/store';
+import { openSqliteStore } from '../../lib/store/sqlite';
 import { ACCESS_TTL, APP_PORT, BASE_URL, CONTROL_PORT, DATA_DIR, DATABASE_URL, PROXY_PORT, REFRESH_GRACE, ROOT, USERS } from './env';
 
 async function seed() {
   rmSync(DATA_DIR, { recursive: true, force: true });
   mkdirSync(DATA_DIR, { recursive: true });
-  const store = openSqliteStore(join(DATA_DIR, 'gatehouse.db'));
+  const store = await openSqliteStore(join(DATA_DIR, 'gatehouse.db'));
   const admin = createUserAdmin({ store, hasher: createArgon2Hasher(), clock: systemClock, random: cryptoRandom });
   for (const u of Object.values(USERS)) {
     await admin.add({ username: u.username, displayName: u.name, password: u.password, admin: u.admin });
