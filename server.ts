@@ -16,7 +16,7 @@ import type { AuthConfig } from './lib/edge/config';
 import { systemClock } from './lib/edge/clock';
 import { createRequestRate, type RequestRate } from './lib/auth/request-rate';
 import { CLIENT_ADDRESS_HEADER, INTERNAL_HEADER_PREFIX } from './lib/edge/internal-header';
-import { loginPath, ROUTES } from './lib/edge/routes';
+import { loginPath } from './lib/edge/routes';
 import { isFormNavigationHeaders } from './lib/http/body';
 import { exitOnStartupFailure, loadConfig, SERVED_BY_GATEHOUSE, startGatehouse } from './lib/server/startup';
 
@@ -109,14 +109,16 @@ function prepareRequest(req: IncomingMessage, res: ServerResponse, config: AuthC
 /**
  * A client sending sign-ins faster than any person is answered here, before Next.js and the
  * counters' store spend a millisecond or two each on it (lib/auth/request-rate.ts): a flood
- * must not queue signed-in users behind its refusals. Both doors count: the JSON route and
- * the sign-in page's server action (any POST to /login). Same code and shape as the
- * throttle's 429; a browser's form post without JavaScript goes back to the sign-in page with
- * the wait.
+ * must not queue signed-in users behind its refusals. Both doors count: the JSON route, and
+ * every POST to a page — a server action can be invoked at any page's path, and sign-in is
+ * one (the others, sign-out included, are one click each, far below the rate). Same code
+ * and shape as the throttle's 429; a browser's form post without JavaScript goes back to
+ * the sign-in page with the wait.
  */
 function shedSignIn(req: IncomingMessage, res: ServerResponse, client: string, rate: RequestRate): boolean {
   const path = signInPath(req.url);
-  if (req.method !== 'POST' || (path !== '/api/auth/login' && path !== ROUTES.login.path)) return false;
+  const page = !path.startsWith('/api/') && !path.startsWith('/_next/');
+  if (req.method !== 'POST' || (path !== '/api/auth/login' && !page)) return false;
   const wait = rate.take(client);
   if (wait === 0) return false;
   const headers = {
@@ -125,12 +127,11 @@ function shedSignIn(req: IncomingMessage, res: ServerResponse, client: string, r
     'x-content-type-options': 'nosniff',
     connection: 'close',
   };
-  // The action's own fetch (JavaScript on) carries Next-Action; without JavaScript the browser
-  // posts the form as a plain navigation.
-  const navigation =
-    path === ROUTES.login.path
-      ? !req.headers['next-action']
-      : isFormNavigationHeaders((name) => headerValue(req, name));
+  // The action's own fetch (JavaScript on) carries Next-Action and needs a 429 it can show;
+  // without JavaScript the browser posts the form as a plain navigation.
+  const navigation = page
+    ? !req.headers['next-action']
+    : isFormNavigationHeaders((name) => headerValue(req, name));
   if (navigation) {
     const why = { error: 'too_many_attempts', retry_after: String(wait) };
     res.writeHead(303, { ...headers, location: loginPath(null, why) });

@@ -75,8 +75,6 @@ for (const width of [320, 375]) {
 
     test.describe(() => {
       test.afterEach(async () => tokenEndpoint('up'));
-      // See sessions.spec.ts: the 500 document and the server error app/error.tsx caught.
-      test.use({ expectedConsoleErrors: [/status of 500 .*\/dashboard$|Minified React error #441/] });
 
       test('the session-unavailable view', async ({ page, context }) => {
         await signIn(page, 'ada');

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { expect, test } from './support/fixtures';
-import { APP_PORT, ROOT, USERS } from './support/env';
+import { APP_PORT, BASE_URL, ROOT, USERS } from './support/env';
 import { expectAccessible } from './support/a11y';
 import { loginError, signIn } from './support/helpers';
 
@@ -23,31 +23,47 @@ function loginReply(
   username: string,
   password: string,
   path = '/api/auth/login',
-): Promise<{ status: number; body: string; retryAfter: string | undefined }> {
+): Promise<Reply> {
+  return postReply(
+    address,
+    path,
+    { 'content-type': 'application/json' },
+    JSON.stringify({ username, password }),
+  );
+}
+
+interface Reply {
+  status: number;
+  body: string;
+  retryAfter: string | undefined;
+  location: string | undefined;
+}
+
+/** A POST from a given loopback address, answered without following redirects. */
+function postReply(
+  address: string,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port: APP_PORT,
-        path,
-        method: 'POST',
-        localAddress: address,
-        headers: { 'content-type': 'application/json' },
-      },
+      { host: '127.0.0.1', port: APP_PORT, path, method: 'POST', localAddress: address, headers },
       (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d));
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d));
         res.on('end', () =>
           resolve({
             status: res.statusCode ?? 0,
-            body,
+            body: text,
             retryAfter: res.headers['retry-after'] as string | undefined,
+            location: res.headers.location,
           }),
         );
       },
     );
     req.on('error', reject);
-    req.end(JSON.stringify({ username, password }));
+    req.end(body);
   });
 }
 
@@ -149,6 +165,28 @@ test.describe('sign-in throttling', () => {
     expect(JSON.parse(shed[0]!.body)).toMatchObject({ error: 'too_many_attempts' });
     // Another address is not slowed by it.
     expect(await loginFrom('127.0.0.61', 'flood-other', 'x')).toBe(401);
+  });
+
+  test('server actions count too: posts to any page past the burst are shed, 429 for the action fetch, 303 back to sign-in without JavaScript', async () => {
+    // The sign-in action can be invoked at any page's path, so every page POST shares the bucket.
+    const pages = ['/login', '/', '/dashboard', '/login/'];
+    const action = { 'next-action': '0'.repeat(40), 'content-type': 'text/plain;charset=UTF-8' };
+    const replies = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => postReply('127.0.0.62', pages[i % 4]!, action, '[]')),
+    );
+    const shed = replies.filter((r) => r.body.includes('too many sign-in requests from this address'));
+    expect(shed.length).toBeGreaterThanOrEqual(10);
+    expect(shed.every((r) => r.status === 429 && Number(r.retryAfter) >= 1)).toBe(true);
+    // A browser without JavaScript posts the form itself (no Next-Action header): it is sent
+    // back to the sign-in page, which says how long to wait.
+    const noScript = await postReply(
+      '127.0.0.62',
+      '/login',
+      { 'content-type': 'multipart/form-data; boundary=x', origin: BASE_URL },
+      '--x--\r\n',
+    );
+    expect(noScript.status).toBe(303);
+    expect(noScript.location).toMatch(/^\/login\?error=too_many_attempts&retry_after=\d+$/);
   });
 
   test('a bare `next start` in production, even with AUTH_SECRET, exits non-zero: it would believe any X-Forwarded-For', async () => {

@@ -1,5 +1,7 @@
 import type { ReactNode } from 'react';
+import { hasCode } from '@/lib/edge/errors';
 import { requireAdmin } from '@/lib/server/auth';
+import { SessionUnavailable } from '../components/session-unavailable';
 
 /**
  * The admin check, before loading.tsx's boundary starts the stream: once it has started the
@@ -8,6 +10,13 @@ import { requireAdmin } from '@/lib/server/auth';
  * because layouts do not re-run on client-side navigation.
  */
 export default async function AdminLayout({ children }: { children: ReactNode }) {
-  await requireAdmin();
+  try {
+    await requireAdmin();
+  } catch (error) {
+    // Rendered here, on the server, before anything streams: a plain page (200) that works
+    // without JavaScript, keeps the cookies and offers a retry; the page below never renders.
+    if (hasCode(error, 'temporarily_unavailable')) return <SessionUnavailable />;
+    throw error;
+  }
   return children;
 }

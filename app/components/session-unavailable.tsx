@@ -1,14 +1,20 @@
 'use client';
 
+import { useRouter } from 'next/navigation';
 import { useSession } from '@/lib/client/session';
 
 /**
- * Shown (by app/error.tsx) when a service Gatehouse needs did not answer: the token endpoint
- * the middleware refreshes through, or the database. The session is probably fine and the
- * cookies are kept, so this offers a retry instead of a sign-in that would throw the session
- * away (and could loop).
+ * Shown when a service Gatehouse needs did not answer: the token endpoint the middleware
+ * refreshes through, or the database. The session is probably fine and the cookies are kept,
+ * so this offers a retry instead of a sign-in that would throw the session away (and could
+ * loop). Rendered on the server by the protected segments' layouts (a full page load: it works
+ * without JavaScript) and by app/error.tsx after a client-side navigation.
+ *
+ * "Try again" is a link to this very page, so it works without JavaScript; with it, it
+ * re-fetches the page from the server without a reload (error.tsx's retry(), or a refresh).
  */
-export function SessionUnavailable({ onRetry }: { onRetry: () => void }) {
+export function SessionUnavailable({ onRetry }: { onRetry?: () => void }) {
+  const router = useRouter();
   const { status } = useSession();
   // Nobody signed in (a sign-in the database could not answer): no session to reassure about.
   const signedOut = status === 'unauthenticated';
@@ -22,9 +28,17 @@ export function SessionUnavailable({ onRetry }: { onRetry: () => void }) {
             : 'The sign-in service did not answer in time. You are still signed in; nothing was lost.'}
         </p>
         <p>
-          <button type="button" onClick={onRetry}>
+          <a
+            href=""
+            className="button"
+            onClick={(event) => {
+              event.preventDefault();
+              if (onRetry) onRetry();
+              else router.refresh();
+            }}
+          >
             Try again
-          </button>
+          </a>
         </p>
       </div>
     </main>
