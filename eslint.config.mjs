@@ -29,17 +29,35 @@ const NODE_ONLY_PACKAGES = [
 ];
 const nodeBuiltins = [...builtinModules.filter((m) => !m.startsWith('_')), 'node:*'];
 
-const edgeOnly = (outside) => ({
+/**
+ * An allowlist, not a denylist: an Edge file may import its siblings (`./name`, no `..`
+ * anywhere) and the few packages known to run on Web APIs alone. Anything else — a Node
+ * built-in, a driver, another part of lib/ reached by any spelling — is refused, with the
+ * message for the likeliest mistake.
+ */
+const EDGE_PACKAGES = ['jose', 'next/server', 'iron-session'];
+const edgeOnly = (sibling) => ({
   patterns: [
     { group: nodeBuiltins, message: 'Edge code runs without Node.js built-ins (lib/edge is Web APIs only).' },
     { group: NODE_ONLY_PACKAGES, message: 'A Node-only package: keep it out of the Edge middleware.' },
     {
-      group: ['next/headers', 'next/navigation', 'react', 'react-dom'],
-      message: 'Edge code is framework-free apart from next/server.',
+      regex: `^(?!(${sibling}|${EDGE_PACKAGES.map((p) => p.replace('/', '\\/')).join('|')})$)`,
+      message: `Edge code imports only lib/edge and ${EDGE_PACKAGES.join(', ')}: anything else may pull in Node-only code.`,
     },
-    { regex: outside, message: 'Edge code imports only lib/edge: anything else may pull in Node-only code.' },
   ],
 });
+
+/** import() and require() would slip past no-restricted-imports. */
+const noDynamicImports = {
+  'no-restricted-syntax': [
+    'error',
+    {
+      selector: 'ImportExpression',
+      message: 'No dynamic import in Edge code: the boundary rule cannot see it.',
+    },
+    { selector: "CallExpression[callee.name='require']", message: 'No require() in Edge code.' },
+  ],
+};
 
 export default tseslint.config(
   {
@@ -72,12 +90,14 @@ export default tseslint.config(
   {
     files: ['lib/edge/**/*.ts'],
     ignores: ['lib/edge/**/*.test.ts'],
-    // From lib/edge/x.ts, '../' leaves the folder; '@/lib/<not edge>' names another part of lib.
-    rules: { 'no-restricted-imports': ['error', edgeOnly('^(\\.\\./|@/(?!lib/edge/)|/)')] },
+    rules: { 'no-restricted-imports': ['error', edgeOnly('\\./[\\w-]+(\\.[\\w-]+)*')], ...noDynamicImports },
   },
   {
     files: ['middleware.ts'],
-    rules: { 'no-restricted-imports': ['error', edgeOnly('^(\\./(?!lib/edge/)|\\.\\./|@/(?!lib/edge/)|/)')] },
+    rules: {
+      'no-restricted-imports': ['error', edgeOnly('\\./lib/edge/[\\w-]+(\\.[\\w-]+)*')],
+      ...noDynamicImports,
+    },
   },
   {
     files: ['lib/auth/**/*.ts', 'lib/store/**/*.ts', 'lib/http/**/*.ts'],

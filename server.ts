@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   });
   const server = createServer((req, res) => {
     const client = prepareRequest(req, res, config);
-    if (shedSignIn(req, res, client, signInRate)) return;
+    if (refuseStrayAction(req, res) || shedSignIn(req, res, client, signInRate)) return;
     handle(req, res).catch((error: unknown) => {
       console.error('[gatehouse] request failed', error);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -110,15 +110,17 @@ function prepareRequest(req: IncomingMessage, res: ServerResponse, config: AuthC
  * A client sending sign-ins faster than any person is answered here, before Next.js and the
  * counters' store spend a millisecond or two each on it (lib/auth/request-rate.ts): a flood
  * must not queue signed-in users behind its refusals. Both doors count: the JSON route, and
- * every POST to a page — a server action can be invoked at any page's path, and sign-in is
- * one (the others, sign-out included, are one click each, far below the rate). Same code
+ * every POST to a page or carrying Next-Action — a server action can be invoked at any page's
+ * path, and sign-in is one (the others, sign-out included, are one click each, far below the
+ * rate). Same code
  * and shape as the throttle's 429; a browser's form post without JavaScript goes back to
  * the sign-in page with the wait.
  */
 function shedSignIn(req: IncomingMessage, res: ServerResponse, client: string, rate: RequestRate): boolean {
   const path = signInPath(req.url);
-  const page = !path.startsWith('/api/') && !path.startsWith('/_next/');
-  if (req.method !== 'POST' || (path !== '/api/auth/login' && !page)) return false;
+  const page = !isNonPage(path);
+  const action = Boolean(req.headers['next-action']);
+  if (req.method !== 'POST' || (path !== '/api/auth/login' && !page && !action)) return false;
   const wait = rate.take(client);
   if (wait === 0) return false;
   const headers = {
@@ -147,6 +149,30 @@ function shedSignIn(req: IncomingMessage, res: ServerResponse, client: string, r
     );
   }
   // The body is never read; don't let a slow client hold the socket.
+  req.resume();
+  return true;
+}
+
+/** API routes and Next's own files: paths no page (and so no server action) lives at. */
+function isNonPage(path: string): boolean {
+  return path.startsWith('/api/') || path.startsWith('/_next/');
+}
+
+/**
+ * A server-action call aimed at an API route or one of Next's own files. No action lives
+ * there; Next would forward it to the page that has it — from this process, over loopback, so
+ * past the per-address counters and the middleware's origin check (which skips /api/auth and
+ * static files). Refused here instead.
+ */
+function refuseStrayAction(req: IncomingMessage, res: ServerResponse): boolean {
+  if (!req.headers['next-action'] || !isNonPage(signInPath(req.url))) return false;
+  res.writeHead(404, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'private, no-store',
+    'x-content-type-options': 'nosniff',
+    connection: 'close',
+  });
+  res.end(JSON.stringify({ error: 'not_found', error_description: 'no server action here' }));
   req.resume();
   return true;
 }

@@ -189,6 +189,15 @@ test.describe('sign-in throttling', () => {
     expect(noScript.location).toMatch(/^\/login\?error=too_many_attempts&retry_after=\d+$/);
   });
 
+  test('a server-action call aimed at an API route or a static file is refused: Next would forward it over loopback, past the counters', async () => {
+    const action = { 'next-action': '0'.repeat(42), 'content-type': 'text/plain;charset=UTF-8' };
+    for (const path of ['/api/private', '/api/auth/login', '/api/auth/%6cogin', '/_next/static/x.js']) {
+      const reply = await postReply('127.0.0.63', path, action, '[]');
+      expect(reply.status, path).toBe(404);
+      expect(JSON.parse(reply.body), path).toMatchObject({ error: 'not_found' });
+    }
+  });
+
   test('a bare `next start` in production, even with AUTH_SECRET, exits non-zero: it would believe any X-Forwarded-For', async () => {
     const { code, output } = await bareNextStart(APP_PORT + 8, {
       AUTH_SECRET: 'Qm7vX2pL9kR4tZ8wN3cY6hB1dF5gJ0sA',

@@ -249,6 +249,22 @@ describe('route handlers', () => {
       expect(cookie.status).toBe(200);
     });
 
+    it('read the cookie when Authorization carries another scheme (a site behind HTTP Basic auth)', async () => {
+      const pair = await loginJson();
+      const basic = { authorization: 'Basic am9uOnBhc3N3b3Jk' };
+      const res = await handlePrivate(get('/api/private', { ...basic, cookie: `${A}=${pair.access_token}` }), rig.gh);
+      expect(res.status).toBe(200);
+      expect(await rig.gh.authenticate(new Headers({ ...basic, cookie: `${A}=${pair.access_token}` }))).toMatchObject({
+        user: { name: 'Jon Doe' },
+      });
+      // A malformed Bearer credential is still a clear 401, never a silent fallback to the cookie.
+      const malformed = await handlePrivate(
+        get('/api/private', { authorization: 'Bearer not a token', cookie: `${A}=${pair.access_token}` }),
+        rig.gh,
+      );
+      expect(malformed.status).toBe(401);
+    });
+
     it("answer 503, not 401, when the middleware signed that it could not refresh the session", async () => {
       const { AUTH_STATE_HEADER, AUTH_UNAVAILABLE, signInternal } = await import('../lib/edge/internal-header');
       const signed = await signInternal(rig.keyring.macs.internal, AUTH_STATE_HEADER, AUTH_UNAVAILABLE, rig.clock());

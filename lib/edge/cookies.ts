@@ -56,12 +56,15 @@ export function readAuthCookieHeader(
 export const NO_STORE = 'private, no-store';
 
 /**
- * The token from `Authorization: Bearer …`: `null` when the header is absent, `''` when it is
- * there but malformed (a client bug worth a clear 401, not a silent fallback to cookies).
+ * The token from `Authorization: Bearer …`: `null` when there is no Bearer credential, `''`
+ * when a Bearer one is malformed (a client bug worth a clear 401, not a silent fallback to
+ * cookies). Another scheme is not ours: a site behind HTTP Basic auth (a staging server's
+ * `auth_basic`) has the browser send `Basic …` on every request, and that must not make a
+ * browser with a valid cookie read as signed out.
  */
 export function bearerToken(headers: Headers): string | null {
   const header = headers.get('authorization');
-  if (header === null) return null;
-  const match = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header);
+  if (header === null || !/^Bearer(\s|$)/i.test(header.trimStart())) return null;
+  const match = /^\s*Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header);
   return match ? match[1]! : '';
 }

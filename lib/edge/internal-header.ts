@@ -21,7 +21,8 @@ export const AUTH_UNAVAILABLE = 'unavailable';
 /**
  * The client's address on the middleware's refresh call to the token endpoint, signed.
  * Without it every refresh would be recorded, and throttled, as coming from the middleware's
- * own 127.0.0.1. server.ts keeps this one inbound header (and only from loopback).
+ * own 127.0.0.1. server.ts keeps this one inbound header from any peer (AUTH_INTERNAL_URL may
+ * be another host): it counts only with a valid MAC, made within the last minute.
  */
 export const CLIENT_ADDRESS_HEADER = 'x-gatehouse-client';
 
