@@ -89,7 +89,7 @@ export const processCounters: () => CounterSource = () => ({ limiter: (o) => new
  */
 const SERVER_CLOCK_TOLERANCE = 5;
 
-export function signedInFrom(claims: AccessClaims): SignedIn {
+function signedInFrom(claims: AccessClaims): SignedIn {
   return {
     user: { id: claims.sub, name: claims.name, admin: claims.admin },
     session: {

@@ -76,9 +76,6 @@ export function setCookieLine({ name, value, options }: CookieSpec): string {
 export const authCookieHeaders = (config: AuthConfig, issued: IssuedCookies): string[] =>
   authCookies(config, issued).map(setCookieLine);
 
-export const deviceCookieHeader = (config: AuthConfig, device: { name: string; value: string; maxAge: number }): string =>
-  setCookieLine(deviceCookie(config, device));
-
 export const clearAuthCookieHeaders = (config: AuthConfig): string[] => clearedAuthCookies(config).map(setCookieLine);
 
 /** Response headers carrying these Set-Cookie lines, marked uncacheable as every such response must be. */
