@@ -1,6 +1,6 @@
 import { chromium, defineConfig } from '@playwright/test';
 import { existsSync } from 'node:fs';
-import { APP_PORT, BASE_URL } from './e2e/support/env';
+import { APP_PORT, BASE_URL, LONG_PORT } from './e2e/support/env';
 
 /**
  * End-to-end tests: a real Chromium against `next build` + `next start` (see e2e/support).
@@ -41,12 +41,23 @@ export default defineConfig({
       args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu'],
     },
   },
-  webServer: {
-    command: 'node node_modules/tsx/dist/cli.mjs e2e/support/serve.ts',
-    url: `http://127.0.0.1:${APP_PORT}/login`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+  webServer: [
+    {
+      command: 'node node_modules/tsx/dist/cli.mjs e2e/support/serve.ts',
+      url: `http://127.0.0.1:${APP_PORT}/login`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      // Long-lived access tokens, for the revocation tests (e2e/support/env.ts).
+      command: 'node node_modules/tsx/dist/cli.mjs e2e/support/serve.ts --long',
+      url: `http://127.0.0.1:${LONG_PORT}/login`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+  ],
 });

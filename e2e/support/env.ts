@@ -26,3 +26,15 @@ export const USERS = {
 } as const;
 
 export const COOKIE = { access: '__Host-gatehouse-access', refresh: '__Host-gatehouse-refresh' } as const;
+
+/**
+ * A second server for what short tokens would hide: revocation. Its access tokens live 15
+ * minutes, so a token refused after a sign-out elsewhere was refused by the revocation set, not
+ * by its expiry; the set is polled every second. Same users, its own database. Cookies do not
+ * separate by port: a test uses one server per browser context.
+ */
+export const LONG_PORT = APP_PORT + 20;
+export const LONG_URL = `http://localhost:${LONG_PORT}`;
+export const LONG_DATA_DIR = join(ROOT, '.tmp', 'e2e-long');
+export const LONG_ACCESS_TTL = 900;
+export const REVOCATION_POLL = 1;

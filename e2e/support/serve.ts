@@ -13,12 +13,37 @@ import { createArgon2Hasher } from '../../lib/auth/passwords';
 import { cryptoRandom } from '../../lib/edge/random';
 import { createUserAdmin } from '../../lib/auth/users';
 import { openSqliteStore } from '../../lib/store/sqlite';
-import { ACCESS_TTL, APP_PORT, BASE_URL, CONTROL_PORT, DATA_DIR, DATABASE_URL, PROXY_PORT, REFRESH_GRACE, ROOT, USERS } from './env';
+import {
+  ACCESS_TTL,
+  APP_PORT,
+  BASE_URL,
+  CONTROL_PORT,
+  DATA_DIR,
+  LONG_ACCESS_TTL,
+  LONG_DATA_DIR,
+  LONG_PORT,
+  LONG_URL,
+  PROXY_PORT,
+  REFRESH_GRACE,
+  REVOCATION_POLL,
+  ROOT,
+  USERS,
+} from './env';
+
+/**
+ * `serve.ts` the main server (3-second tokens, a switchable proxy before the token endpoint);
+ * `serve.ts --long` the revocation server (15-minute tokens, see env.ts).
+ */
+const LONG = process.argv.includes('--long');
+const PROFILE = LONG
+  ? { port: LONG_PORT, url: LONG_URL, dataDir: LONG_DATA_DIR, accessTtl: LONG_ACCESS_TTL }
+  : { port: APP_PORT, url: BASE_URL, dataDir: DATA_DIR, accessTtl: ACCESS_TTL };
 
 async function seed() {
-  rmSync(DATA_DIR, { recursive: true, force: true });
-  mkdirSync(DATA_DIR, { recursive: true });
-  const store = await openSqliteStore(join(DATA_DIR, 'gatehouse.db'));
+  const { dataDir } = PROFILE;
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const store = await openSqliteStore(join(dataDir, 'gatehouse.db'));
   const admin = createUserAdmin({ store, hasher: createArgon2Hasher(), clock: systemClock, random: cryptoRandom });
   for (const u of Object.values(USERS)) {
     await admin.add({ username: u.username, displayName: u.name, password: u.password, admin: u.admin });
@@ -58,7 +83,7 @@ function startProxy() {
 
 async function main() {
   await seed();
-  const stopProxy = startProxy();
+  const stopProxy = LONG ? () => undefined : startProxy();
   // The app as `npm start` serves it: server.ts (client addresses from the socket, HSTS,
   // internal headers stripped) in production mode.
   const next = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server.ts')], {
@@ -67,18 +92,19 @@ async function main() {
     env: {
       ...process.env,
       NODE_ENV: 'production',
-      PORT: String(APP_PORT),
-      AUTH_PUBLIC_URL: BASE_URL,
+      PORT: String(PROFILE.port),
+      AUTH_PUBLIC_URL: PROFILE.url,
       // The suite signs in from one address many times a minute; the shedding itself is
       // tested from an address of its own (throttle.spec.ts).
       AUTH_THROTTLE_BURST: '40',
       AUTH_THROTTLE_RATE: '5',
       AUTH_SECRET: randomBytes(32).toString('base64url'),
-      DATABASE_URL,
-      AUTH_ACCESS_TTL: String(ACCESS_TTL),
-      AUTH_REFRESH_TTL: '600',
+      DATABASE_URL: `file:${join(PROFILE.dataDir, 'gatehouse.db')}`,
+      AUTH_ACCESS_TTL: String(PROFILE.accessTtl),
+      AUTH_REFRESH_TTL: String(Math.max(600, PROFILE.accessTtl * 2)),
       AUTH_REFRESH_GRACE: String(REFRESH_GRACE),
-      AUTH_INTERNAL_URL: `http://127.0.0.1:${PROXY_PORT}`,
+      AUTH_REVOCATION_POLL: String(REVOCATION_POLL),
+      AUTH_INTERNAL_URL: LONG ? `http://127.0.0.1:${LONG_PORT}` : `http://127.0.0.1:${PROXY_PORT}`,
     },
   });
   const stop = () => {

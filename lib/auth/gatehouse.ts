@@ -12,7 +12,11 @@ import {
 } from '../edge/internal-header';
 import { keyringFor } from '../edge/keys';
 import { cryptoRandom, type RandomBytes } from '../edge/random';
+import { createAccount, type Account } from './account';
+import { createAdminConsole, type AdminConsole } from './admin';
+import type { CoreDeps } from './core-deps';
 import { limitHashing } from './hash-limit';
+import { createPasswordLinks, type PasswordLinks } from './password-links';
 import { createArgon2Hasher, type PasswordHasher } from './passwords';
 import { createSessionService, type RequestMeta, type SessionService } from './sessions';
 import type { Store } from './store';
@@ -34,6 +38,12 @@ export interface Gatehouse {
    */
   readonly sessions: Pick<SessionService, 'login' | 'refresh' | 'logout'>;
   readonly views: Views;
+  /** A signed-in user's own sessions and password (lib/auth/account.ts). */
+  readonly account: Account;
+  /** What admins do to accounts, checked and audited (lib/auth/admin.ts). */
+  readonly admin: AdminConsole;
+  /** One-time password links: reset and invitation (lib/auth/password-links.ts). */
+  readonly passwordLinks: PasswordLinks;
   /**
    * Who is signed in by these request headers: `Authorization: Bearer` when present (and then
    * only it), else the access cookie; verified from the token alone, no I/O. Null when there
@@ -168,5 +178,17 @@ export async function createGatehouse(parts: GatehouseParts): Promise<Gatehouse>
     return { ip: ip ? ip.slice(0, 64) : null, userAgent: userAgent ? userAgent.slice(0, 256) : null };
   }
 
-  return { config, sessions, views: createViews(store), authenticate, confirm, requestMeta };
+  const deps: CoreDeps = { config, keyring, store, hasher, throttle, clock, random, sessions };
+  const passwordLinks = createPasswordLinks(deps);
+  return {
+    config,
+    sessions,
+    views: createViews(store),
+    account: createAccount(deps),
+    admin: createAdminConsole(deps, passwordLinks),
+    passwordLinks,
+    authenticate,
+    confirm,
+    requestMeta,
+  };
 }

@@ -84,6 +84,11 @@ export interface SessionService {
    * refresh. Returns the user as the database has it now.
    */
   confirm(sessionId: string, userId: string): Promise<PublicUser>;
+  /**
+   * A new session for a user whose identity was proven some other way than a password typed
+   * here (a one-time password link): no password check, no throttle, same tokens and audit.
+   */
+  startSessionFor(user: User, meta: RequestMeta): Promise<TokenPair>;
 }
 
 export function toPublicUser(user: User): PublicUser {
@@ -173,10 +178,14 @@ export function createSessionService(deps: SessionDeps): SessionService {
   }
 
   async function startSession(user: User, password: string, meta: RequestMeta): Promise<TokenPair> {
-    const now = clock();
     if (hasher.needsRehash(user.passwordHash)) {
-      await store.updateUser(user.id, { passwordHash: await hasher.hash(password) }, now);
+      await store.updateUser(user.id, { passwordHash: await hasher.hash(password) }, clock());
     }
+    return startSessionFor(user, meta);
+  }
+
+  async function startSessionFor(user: User, meta: RequestMeta): Promise<TokenPair> {
+    const now = clock();
     await endLeastRecentlyUsed(user, now, meta);
     const absoluteExpiresAt = now + config.sessionMaxAge * 1000;
     const session = await store.createSession({
@@ -336,6 +345,7 @@ export function createSessionService(deps: SessionDeps): SessionService {
     refresh,
     logout,
     confirm,
+    startSessionFor,
     verifyAccess: (token, options) =>
       verifyAccessToken(token, keyring, policy, { now: clock(), clockTolerance: options?.clockTolerance }),
   };

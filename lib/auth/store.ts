@@ -17,6 +17,13 @@ export interface User {
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly deletedAt: number | null;
+  /** When the password was last set (null: never since the account was made). Device cookies bind to it. */
+  readonly passwordChangedAt: number | null;
+  /**
+   * Access tokens of this user issued before this time are refused (ban, deletion, a password
+   * reset): the user-wide entry of the revocation set, beside the ended sessions.
+   */
+  readonly revokedBefore: number | null;
 }
 
 export interface NewUser {
@@ -34,6 +41,17 @@ export interface UserPatch {
   readonly admin?: boolean;
   readonly status?: UserStatus;
   readonly deletedAt?: number;
+  readonly passwordChangedAt?: number;
+  readonly revokedBefore?: number;
+}
+
+export interface UpdateOptions {
+  /**
+   * Refuse (LastAdminError) when the change would leave no active admin: the target is one
+   * now and no other active, undeleted admin remains. Decided in the same write, so two admins
+   * demoting each other at once cannot both succeed.
+   */
+  readonly keepAnAdmin?: boolean;
 }
 
 export type RevokeReason =
@@ -43,7 +61,11 @@ export type RevokeReason =
   | 'user_deleted'
   | 'admin'
   | 'expired'
-  | 'session_limit';
+  | 'session_limit'
+  /** Ended by its own user (account page, API): one session, the others, or all. */
+  | 'user'
+  | 'password_changed'
+  | 'password_reset';
 
 export interface Session {
   readonly id: string;
@@ -83,7 +105,30 @@ export type AuthEventType =
   | 'ban'
   | 'unban'
   | 'admin_granted'
-  | 'admin_revoked';
+  | 'admin_revoked'
+  | 'password_changed'
+  | 'password_reset'
+  | 'password_link_created'
+  | 'unlocked';
+
+export const AUTH_EVENT_TYPES: readonly AuthEventType[] = [
+  'login_ok',
+  'login_failed',
+  'refresh',
+  'reuse_detected',
+  'logout',
+  'revoke',
+  'user_created',
+  'user_deleted',
+  'ban',
+  'unban',
+  'admin_granted',
+  'admin_revoked',
+  'password_changed',
+  'password_reset',
+  'password_link_created',
+  'unlocked',
+];
 
 export interface AuthEvent {
   readonly at: number;
@@ -94,9 +139,56 @@ export interface AuthEvent {
   readonly userAgent: string | null;
   /** Short free text: a reason, the username tried. Never a password or token. */
   readonly detail: string | null;
+  /** The admin who did it, when it was done to this user by someone else (null: the user, the system, the users command). */
+  readonly actorId?: string | null;
 }
 
-export { UsernameTakenError } from '../edge/errors';
+/** An event as stored: with its id (newest = highest) and its actor spelled out. */
+export interface StoredEvent extends AuthEvent {
+  readonly id: number;
+  readonly actorId: string | null;
+}
+
+export interface EventFilter {
+  readonly userId?: string;
+  readonly type?: AuthEventType;
+  /** 100 when unset. */
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+export interface UserSearch {
+  /** Matches username or display name, case-insensitively, anywhere in them. */
+  readonly query?: string;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+/**
+ * What the revocation set is made of (lib/edge/revocations.ts): sessions revoked at or after
+ * the cutoff, and users whose tokens issued before `since` are refused, where `since` is at or
+ * after the cutoff.
+ */
+export interface RevocationRows {
+  readonly sessions: readonly { readonly id: string; readonly userId: string; readonly at: number }[];
+  readonly users: readonly { readonly id: string; readonly since: number }[];
+}
+
+export type PasswordLinkPurpose = 'reset' | 'invite';
+
+/** A one-time link to set a password. Only the SHA-256 of its token is stored. */
+export interface PasswordLink {
+  readonly tokenHash: string;
+  readonly userId: string;
+  readonly purpose: PasswordLinkPurpose;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly usedAt: number | null;
+  /** The admin who made it; null for the users command. */
+  readonly createdBy: string | null;
+}
+
+export { LastAdminError, UsernameTakenError } from '../edge/errors';
 
 /** What `Store.purge` removes: everything strictly before these times. */
 export interface PurgeCutoffs {
@@ -104,6 +196,11 @@ export interface PurgeCutoffs {
   readonly sessionsEndedBefore: number;
   /** Audit events recorded before this. */
   readonly eventsBefore: number;
+  /**
+   * Sessions that ended before this lose their address and user agent now, though the row
+   * stays until sessionsEndedBefore (the audit trail keeps its own copy for its retention).
+   */
+  readonly scrubEndedBefore?: number;
 }
 
 export interface PurgeResult {
@@ -124,7 +221,15 @@ export interface Store {
   findUserByUsername(username: string): Promise<User | null>;
   /** Users that are not deleted, oldest first. */
   listUsers(): Promise<User[]>;
-  updateUser(id: string, patch: UserPatch, now: number): Promise<User | null>;
+  /** Users that are not deleted, matching the query, oldest first; with the number matching. */
+  searchUsers(search: UserSearch): Promise<{ users: User[]; total: number }>;
+  /** Null when there is no such user. LastAdminError under `keepAnAdmin` (see UpdateOptions). */
+  updateUser(id: string, patch: UserPatch, now: number, options?: UpdateOptions): Promise<User | null>;
+  /**
+   * Forgets where a user was: address and user agent of their sessions and audit events
+   * (deleting an account erases them; the events themselves stay, as the audit trail).
+   */
+  eraseUserTraces(userId: string): Promise<void>;
 
   createSession(session: NewSession): Promise<Session>;
   findSession(id: string): Promise<Session | null>;
@@ -139,14 +244,33 @@ export interface Store {
   ): Promise<boolean>;
   /** Revokes one session if it is not already; true when this call revoked it. */
   revokeSession(id: string, reason: RevokeReason, at: number): Promise<boolean>;
-  /** Revokes every live session of a user; returns how many. */
-  revokeUserSessions(userId: string, reason: RevokeReason, at: number): Promise<number>;
+  /** Revokes every live session of a user (but `except`); returns how many. */
+  revokeUserSessions(
+    userId: string,
+    reason: RevokeReason,
+    at: number,
+    options?: { readonly except?: string },
+  ): Promise<number>;
   /** Live (not revoked) sessions of a user, newest first. */
   listSessions(userId: string): Promise<Session[]>;
 
   recordEvent(event: AuthEvent): Promise<void>;
   /** Newest first. */
-  listEvents(filter?: { readonly userId?: string; readonly limit?: number }): Promise<AuthEvent[]>;
+  listEvents(filter?: EventFilter): Promise<StoredEvent[]>;
+
+  /** Revocations at or after `cutoff` (ms): the feed behind the middleware's revocation set. */
+  revocationsSince(cutoff: number): Promise<RevocationRows>;
+
+  /** Stores a new link and ends every earlier unused link of the same user. */
+  createPasswordLink(link: Omit<PasswordLink, 'usedAt'>): Promise<void>;
+  findPasswordLink(tokenHash: string): Promise<PasswordLink | null>;
+  /**
+   * Marks the link used, only if it is unused and unexpired at `now`, in one conditional
+   * write: of two requests with the same link, one gets it back and the other null.
+   */
+  consumePasswordLink(tokenHash: string, now: number): Promise<PasswordLink | null>;
+  /** Ends every unused link of a user (the password changed some other way). */
+  endPasswordLinks(userId: string, now: number): Promise<void>;
 
   /**
    * Deletes ended sessions and old audit events; returns how many of each. Without it both

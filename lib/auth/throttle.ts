@@ -86,6 +86,13 @@ export interface Throttle {
   checkRefresh(ip: string | null): Promise<void>;
   /** Counts one refused refresh (invalid_grant) from this address. */
   refreshFailed(ip: string | null): Promise<void>;
+  /**
+   * An admin's "unlock": forgets the account's failures and blocks (and their escalation), and
+   * those of the (account, address) pairs for the addresses given (the audit trail knows where
+   * the failures came from). Per-address spraying counts are left alone: they are not the
+   * account's. Device counters are per browser and expire by themselves.
+   */
+  unlock(username: string, addresses: readonly (string | null)[]): Promise<void>;
 }
 
 /** Failures are forgotten after a day without a success; so are past blocks. */
@@ -276,7 +283,24 @@ export function createThrottle(options: ThrottleOptions): Throttle {
     await refreshes.penalty(addressKey(ip)).catch(onError);
   }
 
-  return { begin, checkRefresh, refreshFailed };
+  async function unlock(username: string, addresses: readonly (string | null)[]): Promise<void> {
+    const accountId = await accountHash(keys.account, username);
+    const pairs = [...new Set(addresses.map((ip) => `${accountId}|${addressKey(ip)}`))];
+    const forget = [
+      { counter: account, key: accountId },
+      { counter: accountDevices, key: accountId },
+      ...pairs.map((key) => ({ counter: pair, key })),
+    ];
+    try {
+      await Promise.all(
+        forget.flatMap(({ counter: c, key }) => [c.limiter.delete(key), strikes.delete(`${c.name}|${key}`)]),
+      );
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  return { begin, checkRefresh, refreshFailed, unlock };
 }
 
 interface Counter {

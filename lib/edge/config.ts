@@ -39,6 +39,13 @@ export interface AuthConfig {
   readonly sessionMaxAge: number;
   /** Seconds during which the previous refresh token still works after a rotation. */
   readonly refreshGrace: number;
+  /**
+   * Seconds between refreshes of the revocation set (AUTH_REVOCATION_POLL): how soon a
+   * sign-out, ban or revoked session is refused everywhere, without a query per request.
+   */
+  readonly revocationPoll: number;
+  /** Seconds a one-time password link (reset or invitation) stays usable (AUTH_PASSWORD_LINK_TTL). */
+  readonly passwordLinkTtl: number;
   /** Base URL the middleware uses to reach the token endpoint. Never taken from a request. */
   readonly internalUrl: string;
   readonly issuer: string;
@@ -101,6 +108,8 @@ export const DEFAULTS = {
   refreshTtl: 86_400,
   sessionMaxAge: 30 * 86_400,
   refreshGrace: 10,
+  revocationPoll: 2,
+  passwordLinkTtl: 1800,
   issuer: 'gatehouse',
   audience: 'gatehouse',
   databaseUrl: 'file:.data/gatehouse.db',
@@ -181,6 +190,9 @@ export function parseConfig(env: Env, options: ParseOptions = {}): AuthConfig {
     problems.push(`AUTH_REFRESH_GRACE (${refreshGrace}s) must be shorter than AUTH_REFRESH_TTL.`);
   }
 
+  const revocationPoll = seconds(env, 'AUTH_REVOCATION_POLL', DEFAULTS.revocationPoll, 1, 60, problems);
+  const passwordLinkTtl = seconds(env, 'AUTH_PASSWORD_LINK_TTL', DEFAULTS.passwordLinkTtl, 60, 7 * 86_400, problems);
+
   const database = parseDatabaseUrl(nonEmpty(env.DATABASE_URL) ?? DEFAULTS.databaseUrl, problems);
   const housekeeping = parseHousekeeping(env, problems);
 
@@ -254,6 +266,8 @@ export function parseConfig(env: Env, options: ParseOptions = {}): AuthConfig {
     refreshTtl: refreshTtl!,
     sessionMaxAge: sessionMaxAge!,
     refreshGrace: refreshGrace!,
+    revocationPoll: revocationPoll!,
+    passwordLinkTtl: passwordLinkTtl!,
     internalUrl: internalUrl!,
     issuer,
     audience,

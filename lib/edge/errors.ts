@@ -203,6 +203,39 @@ export class UsernameTakenError extends AuthError {
   }
 }
 
+/** The change would leave no active admin (ban, delete or demote the last one). */
+export class LastAdminError extends AuthError {
+  override readonly code = 'last_admin';
+  override readonly status = 409;
+  constructor(message = 'the last active admin cannot be banned, deleted or demoted') {
+    super(message);
+  }
+}
+
+/** An admin may not ban, delete or demote their own account (someone else must). */
+export class SelfActionError extends AuthError {
+  override readonly code = 'self_action';
+  override readonly status = 409;
+  constructor(message = 'admins cannot ban, delete or demote their own account') {
+    super(message);
+  }
+}
+
+/** Nothing of that id that the caller may see (another user's session answers the same). */
+export class NotFoundError extends AuthError {
+  override readonly code = 'not_found';
+  override readonly status = 404;
+}
+
+/** A one-time password link that is unknown, used, expired or for an account that cannot use it. */
+export class InvalidLinkError extends AuthError {
+  override readonly code = 'invalid_link';
+  override readonly status = 400;
+  constructor(message = 'this link is not valid (any more)') {
+    super(message);
+  }
+}
+
 /** Account administration: no (live) user by that name or id. */
 export class UnknownUserError extends AuthError {
   override readonly code = 'unknown_user';

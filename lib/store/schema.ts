@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { AuthEventType, RevokeReason, UserStatus } from '../auth/store';
+import type { AuthEventType, PasswordLinkPurpose, RevokeReason, UserStatus } from '../auth/store';
 
 /**
  * The tables as Kysely sees them (snake_case, as in the DDL of migrations/0001_initial.ts).
@@ -11,6 +11,7 @@ export interface Database {
   sessions: SessionsTable;
   auth_events: AuthEventsTable;
   meta: MetaTable;
+  password_links: PasswordLinksTable;
 }
 
 /** SQLite has no boolean type: 0/1 there, true/false in PostgreSQL (see `Dialect.bool`). */
@@ -27,6 +28,8 @@ export interface UsersTable {
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
+  password_changed_at: ColumnType<number | null, number | null | undefined, number | null>;
+  revoked_before: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface SessionsTable {
@@ -52,6 +55,17 @@ export interface AuthEventsTable {
   ip: string | null;
   user_agent: string | null;
   detail: string | null;
+  actor_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface PasswordLinksTable {
+  token_hash: string;
+  user_id: string;
+  purpose: PasswordLinkPurpose;
+  created_at: number;
+  expires_at: number;
+  used_at: ColumnType<number | null, number | null | undefined, number | null>;
+  created_by: string | null;
 }
 
 export interface MetaTable {

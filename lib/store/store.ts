@@ -1,7 +1,21 @@
-import type { Kysely, Selectable, Updateable } from 'kysely';
-import { isAuthError, UnavailableError, UsernameTakenError } from '../edge/errors';
-import { usernameKey, type AuthEvent, type Session, type Store, type User } from '../auth/store';
-import type { AuthEventsTable, Database, DialectName, SessionsTable, UsersTable } from './schema';
+import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
+import { isAuthError, LastAdminError, UnavailableError, UsernameTakenError } from '../edge/errors';
+import {
+  usernameKey,
+  type PasswordLink,
+  type Session,
+  type StoredEvent,
+  type Store,
+  type User,
+} from '../auth/store';
+import type {
+  AuthEventsTable,
+  Database,
+  DialectName,
+  PasswordLinksTable,
+  SessionsTable,
+  UsersTable,
+} from './schema';
 
 /**
  * The one Store implementation, for SQLite and PostgreSQL alike: the same queries through
@@ -58,20 +72,94 @@ export function createStore(db: Kysely<Database>, dialect: DialectName): Store {
         .execute();
       return rows.map(toUser);
     },
-    async updateUser(id, patch, now) {
+    async searchUsers({ query, limit, offset }) {
+      const text = query?.trim() ?? '';
+      // LIKE with the user's text as a literal: % _ and the escape character itself escaped.
+      const pattern = `%${usernameKey(text).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const base = db
+        .selectFrom('users')
+        .where('deleted_at', 'is', null)
+        .$if(text !== '', (qb) =>
+          qb.where((eb) =>
+            eb.or([
+              sql<boolean>`username_key LIKE ${pattern} ESCAPE '\\'`,
+              sql<boolean>`lower(display_name) LIKE ${pattern} ESCAPE '\\'`,
+            ]),
+          ),
+        );
+      const [rows, count] = await Promise.all([
+        base.selectAll().orderBy('created_at').orderBy('username_key').limit(limit).offset(offset).execute(),
+        base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      return { users: rows.map(toUser), total: Number(count.n) };
+    },
+    async updateUser(id, patch, now, options = {}) {
       const set: Updateable<UsersTable> = { updated_at: now };
       if (patch.displayName !== undefined) set.display_name = patch.displayName;
       if (patch.passwordHash !== undefined) set.password_hash = patch.passwordHash;
       if (patch.admin !== undefined) set.admin = bool(patch.admin);
       if (patch.status !== undefined) set.status = patch.status;
       if (patch.deletedAt !== undefined) set.deleted_at = patch.deletedAt;
-      const row = await db
-        .updateTable('users')
-        .set(set)
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst();
-      return row ? toUser(row) : null;
+      if (patch.passwordChangedAt !== undefined) set.password_changed_at = patch.passwordChangedAt;
+      if (patch.revokedBefore !== undefined) set.revoked_before = patch.revokedBefore;
+      if (!options.keepAnAdmin) {
+        const row = await db.updateTable('users').set(set).where('id', '=', id).returningAll().executeTakeFirst();
+        return row ? toUser(row) : null;
+      }
+      return db.transaction().execute(async (trx) => {
+        if (dialect === 'postgres') {
+          // Under READ COMMITTED two admins demoting each other would each still see the
+          // other as an admin: lock every active admin row first, so the second waits and
+          // then counts again. (SQLite runs one write statement at a time anyway.)
+          await trx
+            .selectFrom('users')
+            .select('id')
+            .where('admin', '=', bool(true))
+            .where('status', '=', 'active')
+            .where('deleted_at', 'is', null)
+            .forUpdate()
+            .execute();
+        }
+        const row = await trx
+          .updateTable('users')
+          .set(set)
+          .where('id', '=', id)
+          .where((eb) =>
+            eb.or([
+              // Not an active admin now: nothing to keep.
+              eb.not(
+                eb.and([
+                  eb('admin', '=', bool(true)),
+                  eb('status', '=', 'active'),
+                  eb('deleted_at', 'is', null),
+                ]),
+              ),
+              eb.exists(
+                eb
+                  .selectFrom('users as other')
+                  .select('other.id')
+                  .where('other.id', '<>', id)
+                  .where('other.admin', '=', bool(true))
+                  .where('other.status', '=', 'active')
+                  .where('other.deleted_at', 'is', null),
+              ),
+            ]),
+          )
+          .returningAll()
+          .executeTakeFirst();
+        if (row) return toUser(row);
+        const exists = await trx.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst();
+        if (!exists) return null;
+        throw new LastAdminError();
+      });
+    },
+    async eraseUserTraces(userId) {
+      await db.updateTable('sessions').set({ ip: null, user_agent: null }).where('user_id', '=', userId).execute();
+      await db
+        .updateTable('auth_events')
+        .set({ ip: null, user_agent: null })
+        .where('user_id', '=', userId)
+        .execute();
     },
 
     async createSession(s) {
@@ -121,12 +209,14 @@ export function createStore(db: Kysely<Database>, dialect: DialectName): Store {
         .executeTakeFirst();
       return result.numUpdatedRows === 1n;
     },
-    async revokeUserSessions(userId, reason, at) {
+    async revokeUserSessions(userId, reason, at, options = {}) {
+      const { except } = options;
       const result = await db
         .updateTable('sessions')
         .set({ revoked_at: at, revoked_reason: reason })
         .where('user_id', '=', userId)
         .where('revoked_at', 'is', null)
+        .$if(except !== undefined, (qb) => qb.where('id', '<>', except!))
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
@@ -153,22 +243,109 @@ export function createStore(db: Kysely<Database>, dialect: DialectName): Store {
           ip: e.ip,
           user_agent: e.userAgent,
           detail: e.detail,
+          actor_id: e.actorId ?? null,
         })
         .execute();
     },
     async listEvents(filter = {}) {
-      const { userId } = filter;
+      const { userId, type } = filter;
       const rows = await db
         .selectFrom('auth_events')
         .selectAll()
         .$if(userId !== undefined, (qb) => qb.where('user_id', '=', userId!))
+        .$if(type !== undefined, (qb) => qb.where('type', '=', type!))
         .orderBy('id', 'desc')
         .limit(filter.limit ?? 100)
+        .offset(filter.offset ?? 0)
         .execute();
       return rows.map(toEvent);
     },
 
-    async purge({ sessionsEndedBefore, eventsBefore }) {
+    async revocationsSince(cutoff) {
+      const [sessions, users] = await Promise.all([
+        db
+          .selectFrom('sessions')
+          .select(['id', 'user_id', 'revoked_at'])
+          .where('revoked_at', '>=', cutoff)
+          .execute(),
+        db
+          .selectFrom('users')
+          .select(['id', 'revoked_before'])
+          .where('revoked_before', '>=', cutoff)
+          .execute(),
+      ]);
+      return {
+        sessions: sessions.map((r) => ({ id: r.id, userId: r.user_id, at: Number(r.revoked_at) })),
+        users: users.map((r) => ({ id: r.id, since: Number(r.revoked_before) })),
+      };
+    },
+
+    async createPasswordLink(link) {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('password_links')
+          .set({ used_at: link.createdAt })
+          .where('user_id', '=', link.userId)
+          .where('used_at', 'is', null)
+          .execute();
+        await trx
+          .insertInto('password_links')
+          .values({
+            token_hash: link.tokenHash,
+            user_id: link.userId,
+            purpose: link.purpose,
+            created_at: link.createdAt,
+            expires_at: link.expiresAt,
+            created_by: link.createdBy,
+          })
+          .execute();
+      });
+    },
+    async findPasswordLink(tokenHash) {
+      const row = await db
+        .selectFrom('password_links')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      return row ? toLink(row) : null;
+    },
+    async consumePasswordLink(tokenHash, now) {
+      const row = await db
+        .updateTable('password_links')
+        .set({ used_at: now })
+        .where('token_hash', '=', tokenHash)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returningAll()
+        .executeTakeFirst();
+      return row ? toLink(row) : null;
+    },
+    async endPasswordLinks(userId, now) {
+      await db
+        .updateTable('password_links')
+        .set({ used_at: now })
+        .where('user_id', '=', userId)
+        .where('used_at', 'is', null)
+        .execute();
+    },
+
+    async purge({ sessionsEndedBefore, eventsBefore, scrubEndedBefore }) {
+      if (scrubEndedBefore !== undefined) {
+        // An ended session's address and user agent are kept no longer than the audit trail's
+        // own copy needs them: the row stays (for "signed in last week"), the traces go.
+        for (const column of ['revoked_at', 'idle_expires_at', 'absolute_expires_at'] as const) {
+          await db
+            .updateTable('sessions')
+            .set({ ip: null, user_agent: null })
+            .where(column, '<', scrubEndedBefore)
+            .where((eb) => eb.or([eb('ip', 'is not', null), eb('user_agent', 'is not', null)]))
+            .execute();
+        }
+      }
+      await db
+        .deleteFrom('password_links')
+        .where('expires_at', '<', sessionsEndedBefore)
+        .execute();
       // In batches, so a first purge of a large table never holds the write lock for long
       // (SQLite has one writer; sign-ins would queue behind it). One pass per way a session
       // ends, each answered by its own index (an OR of the three made SQLite scan the table).
@@ -272,6 +449,8 @@ function toUser(r: Selectable<UsersTable>): User {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     deletedAt: r.deleted_at,
+    passwordChangedAt: r.password_changed_at === null ? null : Number(r.password_changed_at),
+    revokedBefore: r.revoked_before === null ? null : Number(r.revoked_before),
   };
 }
 
@@ -291,8 +470,22 @@ function toSession(r: Selectable<SessionsTable>): Session {
   };
 }
 
-function toEvent(r: Selectable<AuthEventsTable>): AuthEvent {
+function toLink(r: Selectable<PasswordLinksTable>): PasswordLink {
   return {
+    tokenHash: r.token_hash,
+    userId: r.user_id,
+    purpose: r.purpose,
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+    usedAt: r.used_at === null ? null : Number(r.used_at),
+    createdBy: r.created_by,
+  };
+}
+
+function toEvent(r: Selectable<AuthEventsTable>): StoredEvent {
+  return {
+    id: Number(r.id),
+    actorId: r.actor_id,
     at: r.at,
     type: r.type,
     userId: r.user_id,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PURGE_BATCH } from '../../lib/store/store';
-import { UsernameTakenError, type Store } from '../../lib/auth/store';
+import { LastAdminError, UsernameTakenError, type Store } from '../../lib/auth/store';
 
 /**
  * The one test suite every Store implementation must pass (after Lucia's adapter tests).
@@ -52,6 +52,8 @@ export function storeContract(
         createdAt: T,
         updatedAt: T,
         deletedAt: null,
+        passwordChangedAt: null,
+        revokedBefore: null,
       });
       expect(await store.findUserById('u1')).toEqual(created);
       expect(await store.findUserByUsername('jon')).toEqual(created);
@@ -153,6 +155,8 @@ export function storeContract(
       expect((await store.listEvents({ userId: 'u1', limit: 1 })).map((e) => e.type)).toEqual(['logout']);
       expect((await store.listEvents())[2]).toEqual({
         ...base,
+        id: expect.any(Number),
+        actorId: null,
         at: T,
         type: 'login_failed',
         userId: null,
@@ -226,6 +230,139 @@ export function storeContract(
       });
       expect(await store.listEvents()).toEqual([]);
     }, 60_000);
+
+    it('searches users by username or name, case-insensitively, paged, with the total', async () => {
+      await user('u1', 'jon');
+      await user('u2', 'Ada');
+      await user('u3', 'adam');
+      await user('u4', 'pct%_x');
+      await store.updateUser('u3', { deletedAt: T }, T);
+      expect(await store.searchUsers({ query: 'ADA', limit: 10, offset: 0 })).toMatchObject({
+        users: [{ id: 'u2' }],
+        total: 1,
+      });
+      // The display name matches too ("User jon").
+      expect((await store.searchUsers({ query: 'user j', limit: 10, offset: 0 })).users.map((u) => u.id)).toEqual(['u1']);
+      // LIKE's own characters are literals.
+      expect((await store.searchUsers({ query: '%', limit: 10, offset: 0 })).users.map((u) => u.id)).toEqual(['u4']);
+      expect((await store.searchUsers({ query: '_', limit: 10, offset: 0 })).users.map((u) => u.id)).toEqual(['u4']);
+      const page = await store.searchUsers({ query: '', limit: 2, offset: 1 });
+      expect(page.total).toBe(3);
+      expect(page.users.map((u) => u.id)).toEqual(['u1', 'u4']);
+    });
+
+    it('keeps an active admin: the last one cannot be banned, deleted or demoted under keepAnAdmin', async () => {
+      await user('a1', 'root', true);
+      await user('a2', 'second', true);
+      await user('u1', 'jon');
+      expect((await store.updateUser('a1', { admin: false }, T, { keepAnAdmin: true }))?.admin).toBe(false);
+      await expect(store.updateUser('a2', { admin: false }, T, { keepAnAdmin: true })).rejects.toBeInstanceOf(
+        LastAdminError,
+      );
+      await expect(store.updateUser('a2', { status: 'banned' }, T, { keepAnAdmin: true })).rejects.toBeInstanceOf(
+        LastAdminError,
+      );
+      await expect(store.updateUser('a2', { deletedAt: T }, T, { keepAnAdmin: true })).rejects.toBeInstanceOf(
+        LastAdminError,
+      );
+      expect((await store.findUserById('a2'))).toMatchObject({ admin: true, status: 'active', deletedAt: null });
+      // Not an admin: nothing to keep. Unknown: null.
+      expect((await store.updateUser('u1', { status: 'banned' }, T, { keepAnAdmin: true }))?.status).toBe('banned');
+      expect(await store.updateUser('nope', { status: 'banned' }, T, { keepAnAdmin: true })).toBeNull();
+      // A banned admin does not count as the one that remains.
+      await store.updateUser('a1', { admin: true, status: 'banned' }, T);
+      await expect(store.updateUser('a2', { admin: false }, T, { keepAnAdmin: true })).rejects.toBeInstanceOf(
+        LastAdminError,
+      );
+    });
+
+    it('lets only one of two admins demoting each other at once succeed', async () => {
+      await user('a1', 'root', true);
+      await user('a2', 'second', true);
+      const results = await Promise.allSettled([
+        store.updateUser('a1', { admin: false }, T, { keepAnAdmin: true }),
+        store.updateUser('a2', { admin: false }, T, { keepAnAdmin: true }),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect((await store.listUsers()).filter((u) => u.admin)).toHaveLength(1);
+    });
+
+    it('revokes every session of a user but one, and reports revocations since a time', async () => {
+      await user('u1', 'jon');
+      await user('u2', 'ada');
+      await session('s1', 'u1');
+      await session('s2', 'u1');
+      await session('s3', 'u1');
+      await session('s4', 'u2');
+      await store.revokeSession('s4', 'logout', T - 10);
+      expect(await store.revokeUserSessions('u1', 'user', T + 5, { except: 's2' })).toBe(2);
+      expect((await store.listSessions('u1')).map((s) => s.id)).toEqual(['s2']);
+      await store.updateUser('u2', { revokedBefore: T + 7 }, T + 7);
+      const rows = await store.revocationsSince(T);
+      expect([...rows.sessions].sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+        { id: 's1', userId: 'u1', at: T + 5 },
+        { id: 's3', userId: 'u1', at: T + 5 },
+      ]);
+      expect(rows.users).toEqual([{ id: 'u2', since: T + 7 }]);
+      expect(await store.revocationsSince(T + 8)).toEqual({ sessions: [], users: [] });
+    });
+
+    it('filters and pages the audit trail by user and type, with the actor', async () => {
+      const base = { sessionId: null, ip: null, userAgent: null, detail: null };
+      await store.recordEvent({ ...base, at: T, type: 'login_ok', userId: 'u1' });
+      await store.recordEvent({ ...base, at: T + 1, type: 'ban', userId: 'u1', actorId: 'a1' });
+      await store.recordEvent({ ...base, at: T + 2, type: 'login_ok', userId: 'u2' });
+      await store.recordEvent({ ...base, at: T + 3, type: 'login_ok', userId: 'u1' });
+      expect((await store.listEvents({ type: 'login_ok' })).map((e) => e.at)).toEqual([T + 3, T + 2, T]);
+      expect((await store.listEvents({ type: 'login_ok', userId: 'u1', limit: 1, offset: 1 })).map((e) => e.at)).toEqual([T]);
+      expect(await store.listEvents({ type: 'ban' })).toMatchObject([{ actorId: 'a1', userId: 'u1' }]);
+    });
+
+    it('erases where a user was: addresses and user agents of sessions and events', async () => {
+      await user('u1', 'jon');
+      await session('s1', 'u1');
+      await store.recordEvent({ at: T, type: 'login_ok', userId: 'u1', sessionId: 's1', ip: '10.0.0.1', userAgent: 'ua', detail: null });
+      await store.eraseUserTraces('u1');
+      expect(await store.findSession('s1')).toMatchObject({ ip: null, userAgent: null });
+      expect(await store.listEvents({ userId: 'u1' })).toMatchObject([{ ip: null, userAgent: null, type: 'login_ok' }]);
+    });
+
+    it('scrubs ended sessions of their address and user agent before deleting them', async () => {
+      await user('u1', 'jon');
+      await session('s1', 'u1');
+      await session('s2', 'u1');
+      await store.revokeSession('s1', 'logout', T);
+      await store.purge({ sessionsEndedBefore: 0, eventsBefore: 0, scrubEndedBefore: T + 1 });
+      expect(await store.findSession('s1')).toMatchObject({ ip: null, userAgent: null });
+      // s2 idles out at T + 1000: still live at T + 1.
+      expect(await store.findSession('s2')).toMatchObject({ ip: '10.0.0.1', userAgent: 'ua' });
+    });
+
+    it('uses a password link once, before it expires, and ends older links on a new one', async () => {
+      await user('u1', 'jon');
+      const link = (hash: string, createdAt: number) => ({
+        tokenHash: hash,
+        userId: 'u1',
+        purpose: 'reset' as const,
+        createdAt,
+        expiresAt: createdAt + 1000,
+        createdBy: null,
+      });
+      await store.createPasswordLink(link('h1', T));
+      expect(await store.findPasswordLink('h1')).toMatchObject({ usedAt: null, purpose: 'reset' });
+      await store.createPasswordLink(link('h2', T + 1));
+      // The first ended when the second was made.
+      expect(await store.consumePasswordLink('h1', T + 2)).toBeNull();
+      const [a, b] = await Promise.all([store.consumePasswordLink('h2', T + 2), store.consumePasswordLink('h2', T + 2)]);
+      expect([a, b].filter(Boolean)).toHaveLength(1);
+      expect(await store.findPasswordLink('h2')).toMatchObject({ usedAt: T + 2 });
+      await store.createPasswordLink(link('h3', T + 3));
+      expect(await store.consumePasswordLink('h3', T + 1003)).toBeNull();
+      await store.createPasswordLink(link('h4', T + 4));
+      await store.endPasswordLinks('u1', T + 5);
+      expect(await store.consumePasswordLink('h4', T + 6)).toBeNull();
+      expect(await store.findPasswordLink('nope')).toBeNull();
+    });
 
     it('sets a meta key only once', async () => {
       expect(await store.getMeta('k')).toBeNull();

@@ -39,6 +39,7 @@ describe('PostgreSQL migrations', () => {
         'kysely_migration',
         'kysely_migration_lock',
         'meta',
+        'password_links',
         'sessions',
         'users',
       ]);

@@ -85,6 +85,7 @@ function upgradeSuite(
         'kysely_migration',
         'kysely_migration_lock',
         'meta',
+        'password_links',
         'schema_migrations',
         'sessions',
         'users',
@@ -155,7 +156,7 @@ function upgradeSuite(
 }
 
 // SQLite: a copy of the committed file, never the file itself.
-const SHAPE_TABLES = "('users', 'sessions', 'auth_events', 'meta')";
+const SHAPE_TABLES = "('users', 'sessions', 'auth_events', 'meta', 'password_links')";
 async function openSqlite(source: string | null): Promise<Opened> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-upgrade-'));
   const path = join(dir, 'gatehouse.db');

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { DialectName } from '../schema';
 import { initial } from './0001_initial';
 import { housekeepingIndexes } from './0002_housekeeping_indexes';
+import { accounts } from './0003_accounts';
 
 /**
  * Every migration, listed in code rather than read from a folder: Next.js bundles the server,
@@ -12,6 +13,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
     '0002_housekeeping_indexes': housekeepingIndexes,
+    '0003_accounts': accounts(dialect),
   };
 }
 
