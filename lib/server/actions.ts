@@ -1,13 +1,13 @@
 'use server';
 
-import { cookies, headers } from 'next/headers';
+import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { isAuthError } from '../edge/errors';
 import { assertSameOriginHeaders } from '../edge/origin';
 import { AFTER_SIGN_OUT } from '../edge/routes';
 import { safeNextPath } from '../edge/safe-redirect';
-import type { CookieSpec } from '../http/cookies';
 import { signIn as signInWith, signOut as signOutWith } from '../http/sign-in';
+import { setCookies, stringField } from './form';
 import { getGatehouse } from './runtime';
 
 /**
@@ -56,15 +56,4 @@ export async function signOut(): Promise<void> {
   assertSameOriginHeaders(h, gh.config.publicUrl);
   await setCookies(await signOutWith(gh, h));
   redirect(AFTER_SIGN_OUT);
-}
-
-/** A text field, or undefined (a file upload under that name counts as missing). */
-function stringField(form: FormData, name: string): string | undefined {
-  const value = form.get(name);
-  return typeof value === 'string' ? value : undefined;
-}
-
-async function setCookies(specs: readonly CookieSpec[]): Promise<void> {
-  const jar = await cookies();
-  for (const { name, value, options } of specs) jar.set(name, value, options);
 }
