@@ -15,7 +15,7 @@ import { clientAddress, isTrustedPeer } from './lib/auth/client-address';
 import type { AuthConfig } from './lib/edge/config';
 import { systemClock } from './lib/edge/clock';
 import { createRequestRate, type RequestRate } from './lib/auth/request-rate';
-import { CLIENT_ADDRESS_HEADER, INTERNAL_HEADER_PREFIX } from './lib/edge/internal-header';
+import { INTERNAL_HEADER_PREFIX, SIGNED_INBOUND_HEADERS } from './lib/edge/internal-header';
 import { loginPath } from './lib/edge/routes';
 import { isFormNavigationHeaders } from './lib/http/body';
 import { exitOnStartupFailure, loadConfig, SERVED_BY_GATEHOUSE, startGatehouse } from './lib/server/startup';
@@ -69,6 +69,9 @@ async function main(): Promise<void> {
   });
   server.listen({ port, host: hostname }, () => {
     console.log(`[gatehouse] ready on http://${hostname ?? 'localhost'}:${port}`);
+    // The middleware loads its revocation set on its first request: make that request ours,
+    // so no visitor's waits for it.
+    void fetch(new URL('/login', config.internalUrl), { method: 'HEAD' }).catch(() => undefined);
   });
   const stop = () => {
     server.close(() => process.exit(0));
@@ -97,8 +100,8 @@ function prepareRequest(req: IncomingMessage, res: ServerResponse, config: AuthC
     delete h['x-forwarded-port'];
   }
   for (const name of Object.keys(h)) {
-    // Internal headers are signed anyway; the client address one is checked by its MAC.
-    if (name.startsWith(INTERNAL_HEADER_PREFIX) && name !== CLIENT_ADDRESS_HEADER) delete h[name];
+    // The middleware's calls (client address, revocation feed) are kept: each counts only with its MAC.
+    if (name.startsWith(INTERNAL_HEADER_PREFIX) && !SIGNED_INBOUND_HEADERS.includes(name)) delete h[name];
   }
   // HSTS whenever the site is https: Secure cookies say so, and so does an https AUTH_PUBLIC_URL.
   if (config.cookieSecure || config.publicUrl?.startsWith('https:'))

@@ -36,8 +36,9 @@ import {
  */
 const LONG = process.argv.includes('--long');
 const PROFILE = LONG
-  ? { port: LONG_PORT, url: LONG_URL, dataDir: LONG_DATA_DIR, accessTtl: LONG_ACCESS_TTL }
-  : { port: APP_PORT, url: BASE_URL, dataDir: DATA_DIR, accessTtl: ACCESS_TTL };
+  ? // A one-second grace, so a test can replay a rotated-away refresh token without waiting long.
+    { port: LONG_PORT, url: LONG_URL, dataDir: LONG_DATA_DIR, accessTtl: LONG_ACCESS_TTL, grace: 1 }
+  : { port: APP_PORT, url: BASE_URL, dataDir: DATA_DIR, accessTtl: ACCESS_TTL, grace: REFRESH_GRACE };
 
 async function seed() {
   const { dataDir } = PROFILE;
@@ -102,7 +103,7 @@ async function main() {
       DATABASE_URL: `file:${join(PROFILE.dataDir, 'gatehouse.db')}`,
       AUTH_ACCESS_TTL: String(PROFILE.accessTtl),
       AUTH_REFRESH_TTL: String(Math.max(600, PROFILE.accessTtl * 2)),
-      AUTH_REFRESH_GRACE: String(REFRESH_GRACE),
+      AUTH_REFRESH_GRACE: String(PROFILE.grace),
       AUTH_REVOCATION_POLL: String(REVOCATION_POLL),
       AUTH_INTERNAL_URL: LONG ? `http://127.0.0.1:${LONG_PORT}` : `http://127.0.0.1:${PROXY_PORT}`,
     },

@@ -8,8 +8,11 @@ import {
   AUTH_STATE_HEADER,
   AUTH_UNAVAILABLE,
   CLIENT_ADDRESS_HEADER,
+  REVOCATION_FEED_HEADER,
+  REVOCATION_FEED_VALUE,
   verifyInternal,
 } from '../edge/internal-header';
+import { createRevocationWatch, type RevocationFeed, type RevocationWatch } from '../edge/revocations';
 import { keyringFor } from '../edge/keys';
 import { cryptoRandom, type RandomBytes } from '../edge/random';
 import { createAccount, type Account } from './account';
@@ -17,6 +20,7 @@ import { createAdminConsole, type AdminConsole } from './admin';
 import type { CoreDeps } from './core-deps';
 import { limitHashing } from './hash-limit';
 import { createPasswordLinks, type PasswordLinks } from './password-links';
+import { reportingRevocations, storeFeed } from './revocation-feed';
 import { createArgon2Hasher, type PasswordHasher } from './passwords';
 import { createSessionService, type RequestMeta, type SessionService } from './sessions';
 import type { Store } from './store';
@@ -60,6 +64,26 @@ export interface Gatehouse {
   confirm(signedIn: SignedIn): Promise<SignedIn>;
   /** Address and user agent of a request (the middleware's relayed address when signed). */
   requestMeta(headers: Headers): Promise<RequestMeta>;
+  /** The revocation set of this process and the feed the middleware polls (lib/edge/revocations.ts). */
+  readonly revocations: Revocations;
+}
+
+export interface Revocations {
+  /**
+   * The feed for GET /api/auth/revocations: revocations since `since` (ms; the whole access-token
+   * lifetime when null), read from the database. Null unless `headers` carry the middleware's
+   * signed feed header: anyone else gets nothing.
+   */
+  feed(headers: Headers, since: number | null): Promise<RevocationFeed | null>;
+  /** Refreshes this process's set now (the first load at start, then the poll). Never rejects. */
+  refresh(): Promise<void>;
+  /**
+   * Refreshes the set every AUTH_REVOCATION_POLL seconds until the returned function is
+   * called; a long-lived server starts it once (lib/server/startup.ts). Tests drive refresh().
+   */
+  poll(): () => void;
+  /** Revocations held in memory now (sessions + users). */
+  readonly size: number;
 }
 
 /** The signed-in user and their session, as the access token states them. */
@@ -112,7 +136,11 @@ function signedInFrom(claims: AccessClaims): SignedIn {
 }
 
 export async function createGatehouse(parts: GatehouseParts): Promise<Gatehouse> {
-  const { config, store } = parts;
+  const { config } = parts;
+  // Every write that revokes something refreshes this process's set at once (the store
+  // decides what "revoked" means: lib/auth/revocation-feed.ts).
+  let watch: RevocationWatch | null = null;
+  const store = reportingRevocations(parts.store, () => void watch?.refresh());
   const keyring = await keyringFor(config.secret, config.previousSecrets);
   const clock = parts.clock ?? systemClock;
   const random = parts.random ?? cryptoRandom;
@@ -131,6 +159,25 @@ export async function createGatehouse(parts: GatehouseParts): Promise<Gatehouse>
     random,
   });
   const sessions = createSessionService({ config, keyring, store, hasher, throttle, clock, random });
+  const feed = storeFeed(store, clock, config.accessTtl);
+  watch =
+    config.revocationPoll > 0
+      ? createRevocationWatch({
+          load: feed,
+          clock,
+          pollSeconds: config.revocationPoll,
+          accessTtl: config.accessTtl,
+          log: console.warn,
+        })
+      : null;
+
+  /** The token's claims, unless its session or user was revoked: the same rule as the middleware's. */
+  async function unrevoked(claims: AccessClaims): Promise<AccessClaims> {
+    if (!watch) return claims;
+    const { set } = await watch.current();
+    if (set.refuses(claims)) throw new InvalidTokenError('revoked', 'the session has ended');
+    return claims;
+  }
 
   async function authenticate(headers: Headers): Promise<SignedIn | null> {
     const bearer = bearerToken(headers);
@@ -138,7 +185,9 @@ export async function createGatehouse(parts: GatehouseParts): Promise<Gatehouse>
     // A duplicated cookie counts as none, as in the middleware (lib/edge/cookies.ts).
     const token = bearer ?? readAuthCookieHeader(headers.get('cookie'), config.cookieNames).access;
     if (token) {
-      return signedInFrom(await sessions.verifyAccess(token, { clockTolerance: SERVER_CLOCK_TOLERANCE }));
+      return signedInFrom(
+        await unrevoked(await sessions.verifyAccess(token, { clockTolerance: SERVER_CLOCK_TOLERANCE })),
+      );
     }
     // Believed only when the middleware signed it: a client sending the header gets nothing.
     const state = await verifyInternal(
@@ -178,6 +227,30 @@ export async function createGatehouse(parts: GatehouseParts): Promise<Gatehouse>
     return { ip: ip ? ip.slice(0, 64) : null, userAgent: userAgent ? userAgent.slice(0, 256) : null };
   }
 
+  const revocations: Revocations = {
+    async feed(headers, since) {
+      const signed = await verifyInternal(
+        keyring.macs.internal,
+        REVOCATION_FEED_HEADER,
+        headers.get(REVOCATION_FEED_HEADER),
+        clock(),
+      );
+      if (signed !== REVOCATION_FEED_VALUE) return null;
+      return feed(since);
+    },
+    refresh: async () => watch?.refresh(),
+    poll() {
+      if (!watch) return () => undefined;
+      const w = watch;
+      const timer = setInterval(() => void w.refresh(), config.revocationPoll * 1000);
+      timer.unref?.();
+      return () => clearInterval(timer);
+    },
+    get size() {
+      return watch?.set.size ?? 0;
+    },
+  };
+
   const deps: CoreDeps = { config, keyring, store, hasher, throttle, clock, random, sessions };
   const passwordLinks = createPasswordLinks(deps);
   return {
@@ -190,5 +263,6 @@ export async function createGatehouse(parts: GatehouseParts): Promise<Gatehouse>
     authenticate,
     confirm,
     requestMeta,
+    revocations,
   };
 }

@@ -42,6 +42,7 @@ export interface AuthConfig {
   /**
    * Seconds between refreshes of the revocation set (AUTH_REVOCATION_POLL): how soon a
    * sign-out, ban or revoked session is refused everywhere, without a query per request.
+   * 0 turns the set off: an ended session's access tokens then work until they expire.
    */
   readonly revocationPoll: number;
   /** Seconds a one-time password link (reset or invitation) stays usable (AUTH_PASSWORD_LINK_TTL). */
@@ -190,7 +191,7 @@ export function parseConfig(env: Env, options: ParseOptions = {}): AuthConfig {
     problems.push(`AUTH_REFRESH_GRACE (${refreshGrace}s) must be shorter than AUTH_REFRESH_TTL.`);
   }
 
-  const revocationPoll = seconds(env, 'AUTH_REVOCATION_POLL', DEFAULTS.revocationPoll, 1, 60, problems);
+  const revocationPoll = seconds(env, 'AUTH_REVOCATION_POLL', DEFAULTS.revocationPoll, 0, 60, problems);
   const passwordLinkTtl = seconds(env, 'AUTH_PASSWORD_LINK_TTL', DEFAULTS.passwordLinkTtl, 60, 7 * 86_400, problems);
 
   const database = parseDatabaseUrl(nonEmpty(env.DATABASE_URL) ?? DEFAULTS.databaseUrl, problems);

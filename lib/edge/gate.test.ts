@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeRig, META, type TestRig } from '../../test/helpers';
 import { handleToken } from '../http/handlers/token';
 import { gate } from './gate';
+import { RevocationSet } from './revocations';
 import { AUTH_STATE_HEADER, CLIENT_ADDRESS_HEADER, PAGE_PATH_HEADER, signInternal, verifyInternal } from './internal-header';
 
 /**
@@ -38,11 +39,17 @@ describe('middleware gate', () => {
     throw new TypeError('fetch failed');
   };
 
-  const run = (path: string, cookies: Record<string, string>, headers: Record<string, string> = {}, doFetch = endpoint) => {
+  const run = (
+    path: string,
+    cookies: Record<string, string>,
+    headers: Record<string, string> = {},
+    doFetch = endpoint,
+    revocations: RevocationSet | null = null,
+  ) => {
     const request = new NextRequest(`http://localhost:3000${path}`, {
       headers: { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; '), ...headers },
     });
-    return gate(request, { config: rig.gh.config, keyring: rig.keyring, now: rig.clock, fetch: doFetch });
+    return gate(request, { config: rig.gh.config, keyring: rig.keyring, now: rig.clock, fetch: doFetch, revocations });
   };
   const forwardedCookie = (res: Response) => res.headers.get('x-middleware-request-cookie') ?? '';
   const forwarded = (res: Response, name: string) => res.headers.get(`x-middleware-request-${name}`);
@@ -110,6 +117,39 @@ describe('middleware gate', () => {
     expect(publicRes.headers.get('x-middleware-next')).toBe('1');
     expect(forwardedCookie(publicRes)).not.toContain(R);
     expect(publicRes.headers.getSetCookie()).toHaveLength(2);
+  });
+
+  describe('a valid token of a revoked session (the revocation set)', () => {
+    it('is refused: the refresh the database refuses clears the cookies and sends the page to /login', async () => {
+      const pair = await rig.gh.sessions.login('jon', 'password', META);
+      // Signed out elsewhere; the token itself is still unexpired.
+      await rig.store.revokeSession(pair.sessionId, 'logout', rig.clock());
+      const set = new RevocationSet();
+      set.apply({ sessions: [[pair.sessionId, rig.clock()]], users: [] });
+      const res = await run('/dashboard', { [A]: pair.accessToken, [R]: pair.refreshToken }, {}, endpoint, set);
+      expect(calls).toEqual(['http://10.9.8.7:4000/api/auth/token']);
+      expect(res.status).toBe(307);
+      expect(new URL(res.headers.get('location')!).pathname).toBe('/login');
+      expect(res.headers.getSetCookie().every((c) => c.includes('Max-Age=0'))).toBe(true);
+      // Without the set the same token would have passed.
+      calls.length = 0;
+      const unchecked = await run('/dashboard', { [A]: pair.accessToken, [R]: pair.refreshToken }, {}, endpoint, null);
+      expect(unchecked.headers.get('x-middleware-next')).toBe('1');
+      expect(calls).toEqual([]);
+    });
+
+    it('is refused for a banned user’s tokens issued before the ban, others pass without any I/O', async () => {
+      const jon = await rig.gh.sessions.login('jon', 'password', META);
+      const ada = await rig.gh.sessions.login('ada', 'password', META);
+      rig.clock.advance(1000);
+      const set = new RevocationSet();
+      set.apply({ sessions: [], users: [[ada.user.id, rig.clock()]] });
+      const passed = await run('/dashboard', { [A]: jon.accessToken }, {}, down, set);
+      expect(passed.headers.get('x-middleware-next')).toBe('1');
+      expect(calls).toEqual([]);
+      const refused = await run('/dashboard', { [A]: ada.accessToken }, {}, down, set);
+      expect(refused.status).toBe(307);
+    });
   });
 
   it('when the endpoint is unreachable keeps the cookies and tells the page, without redirecting', async () => {

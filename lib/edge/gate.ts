@@ -14,6 +14,7 @@ import {
 import { assertSameOrigin } from './origin';
 import { isProtectedPath, loginPath } from './routes';
 import { requestRefresh, type RefreshOutcome } from './refresh-client';
+import type { RevocationSet } from './revocations';
 import { contentSecurityPolicy, createNonce, CSP_HEADER } from './security-headers';
 
 /**
@@ -22,6 +23,8 @@ import { contentSecurityPolicy, createNonce, CSP_HEADER } from './security-heade
  *
  *   an auth cookie sent twice      → signed out: both dropped, no refresh
  *   access cookie valid            → pass through (no I/O at all)
+ *   valid but revoked (the set)    → as if expired: the refresh decides (it refuses a revoked
+ *                                    session: cookies cleared, /login)
  *   missing/expired + refresh      → refresh at AUTH_INTERNAL_URL, then
  *       ok                         → new cookies into the forwarded request AND the response
  *       invalid_grant              → clear cookies; protected path → /login?next=…
@@ -37,6 +40,11 @@ export interface GateDeps {
   readonly fetch?: typeof fetch;
   /** NODE_ENV=development: the policy allows what React's dev build needs. */
   readonly development?: boolean;
+  /**
+   * Sessions and users revoked lately (lib/edge/revocations.ts), kept fresh by the caller;
+   * none means tokens are believed until they expire (AUTH_REVOCATION_POLL=0).
+   */
+  readonly revocations?: RevocationSet | null;
 }
 
 /** Every response the gate produces carries the request's Content-Security-Policy. */
@@ -172,8 +180,10 @@ function dropCookies(request: NextRequest, names: readonly string[]): void {
 
 async function accessIsValid(token: string, deps: GateDeps): Promise<boolean> {
   try {
-    await verifyAccessToken(token, deps.keyring, deps.config, { now: deps.now() });
-    return true;
+    const claims = await verifyAccessToken(token, deps.keyring, deps.config, { now: deps.now() });
+    // A revoked session's token is treated as expired: the refresh that follows is refused by
+    // the database, which clears the cookies and sends a protected page to /login.
+    return !deps.revocations?.refuses(claims);
   } catch (error) {
     // Expired, forged, garbage: all mean "not signed in by this cookie"; refresh decides.
     if (hasCode(error, 'invalid_token')) return false;

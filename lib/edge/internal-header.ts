@@ -27,6 +27,17 @@ export const AUTH_UNAVAILABLE = 'unavailable';
 export const CLIENT_ADDRESS_HEADER = 'x-gatehouse-client';
 
 /**
+ * The middleware's poll of the revocation feed (GET /api/auth/revocations), signed: the feed
+ * answers only this, and "not found" to anyone else. Kept by server.ts like the client address
+ * (checked by its MAC); the signed value is REVOCATION_FEED_VALUE.
+ */
+export const REVOCATION_FEED_HEADER = 'x-gatehouse-feed';
+export const REVOCATION_FEED_VALUE = 'revocations';
+
+/** Internal headers server.ts lets through from a peer: each is believed only with a valid MAC. */
+export const SIGNED_INBOUND_HEADERS: readonly string[] = [CLIENT_ADDRESS_HEADER, REVOCATION_FEED_HEADER];
+
+/**
  * The path (and query) of the page request, set by the middleware so a page's requireUser()
  * can send the visitor back to it after signing in. Not signed: it is only ever a redirect
  * target, and safeNextPath() refuses anything that is not a local path.

@@ -3,6 +3,7 @@ import type { Gatehouse } from '../auth/gatehouse';
 import { handleLogin } from '../http/handlers/login';
 import { handleLogout } from '../http/handlers/logout';
 import { handleAdmin, handlePrivate } from '../http/handlers/protected';
+import { handleRevocations } from '../http/handlers/revocations';
 import { handleToken } from '../http/handlers/token';
 import { getGatehouse } from './runtime';
 
@@ -21,4 +22,5 @@ export const apiRoutes = {
   token: bind(handleToken),
   private: bind(handlePrivate),
   admin: bind(handleAdmin),
+  revocations: bind(handleRevocations),
 } as const;

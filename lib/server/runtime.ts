@@ -13,7 +13,7 @@ type Holder = { [KEY]?: Promise<Gatehouse> };
 export function getGatehouse(): Promise<Gatehouse> {
   const holder = globalThis as Holder;
   // Async all the way: a configuration error must reject the promise, not throw past callers.
-  holder[KEY] ??= (async () => (await startGatehouse(loadConfig(), console.log, { housekeeping: true })).gh)().catch((error: unknown) => {
+  holder[KEY] ??= (async () => (await startGatehouse(loadConfig(), console.log, { housekeeping: true, revocations: true })).gh)().catch((error: unknown) => {
     delete holder[KEY];
     throw error;
   });

@@ -34,6 +34,8 @@ export async function startGatehouse(
   options: {
     /** Purge ended sessions and old audit events on a timer (the long-lived instance only). */
     readonly housekeeping?: boolean;
+    /** Load the revocation set now and refresh it every AUTH_REVOCATION_POLL seconds (the long-lived instance). */
+    readonly revocations?: boolean;
   } = {},
 ): Promise<Started> {
   const store = await openStore(config.database);
@@ -43,8 +45,10 @@ export async function startGatehouse(
     throw error;
   });
   let stopHousekeeping = () => undefined as void;
+  let stopPolling = () => undefined as void;
   const close = async () => {
     stopHousekeeping();
+    stopPolling();
     await Promise.allSettled([store.close(), counters.close()]);
   };
   const gh = await createGatehouse({ config, store, counters });
@@ -62,6 +66,11 @@ export async function startGatehouse(
     throw error;
   }
   if (options.housekeeping) stopHousekeeping = startHousekeeping(store, config, systemClock, log);
+  if (options.revocations) {
+    // Preloaded before the first request, so no page waits for it.
+    await gh.revocations.refresh();
+    stopPolling = gh.revocations.poll();
+  }
   return { gh, close };
 }
 
