@@ -25,7 +25,9 @@ test.afterAll(async () => store?.close());
 
 /** A user of this test alone, made in the server's database as another instance would. */
 async function freshUser(prefix: string) {
-  const username = `${prefix}-${randomId(cryptoRandom, 4).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
+  const username = `${prefix}-${randomId(cryptoRandom, 4)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, 'x')}`;
   const cheap = createArgon2Hasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
   return store.createUser({
     id: randomId(cryptoRandom),
@@ -74,7 +76,9 @@ async function expectRefused(page: Page, access: string, what: string, since: nu
     await page.goto('/dashboard');
     await expect(page).toHaveURL(/\/login\?next=%2Fdashboard$/, { timeout: 500 });
   }).toPass({ timeout: 10_000, intervals: [100] });
-  console.log(`[revocation] ${what}: bearer API refused after ${apiAfter} ms, page at /login after ${Date.now() - since} ms (poll ${REVOCATION_POLL} s)`);
+  console.log(
+    `[revocation] ${what}: bearer API refused after ${apiAfter} ms, page at /login after ${Date.now() - since} ms (poll ${REVOCATION_POLL} s)`,
+  );
 }
 
 test('a sign-out ends the session on every request: a copied cookie goes to /login, the bearer API says 401', async ({
@@ -120,12 +124,16 @@ test('reuse detection ends the session: its unexpired access token is refused to
   const api = await playwright.request.newContext({ baseURL: LONG_URL });
   try {
     // An API client spends the refresh token the browser also holds…
-    const first = await api.post('/api/auth/token', { form: { grant_type: 'refresh_token', refresh_token: refresh } });
+    const first = await api.post('/api/auth/token', {
+      form: { grant_type: 'refresh_token', refresh_token: refresh },
+    });
     expect(first.status()).toBe(200);
     // …and once the grace window has passed, the browser's copy is a replay: the session ends.
     let at = 0;
     await expect(async () => {
-      const again = await api.post('/api/auth/token', { form: { grant_type: 'refresh_token', refresh_token: refresh } });
+      const again = await api.post('/api/auth/token', {
+        form: { grant_type: 'refresh_token', refresh_token: refresh },
+      });
       expect(again.status()).toBe(401);
       at = Date.now();
     }).toPass({ timeout: 10_000, intervals: [250] });

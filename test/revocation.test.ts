@@ -57,7 +57,10 @@ describe('revocation on the access path', () => {
 
   const signIn = (name: string) => rig.gh.sessions.login(name, `${name}-password-1`, META);
   const expectRefused = async (pair: TokenPair) => {
-    await expect(rig.gh.authenticate(bearer(pair))).rejects.toMatchObject({ code: 'invalid_token', reason: 'revoked' });
+    await expect(rig.gh.authenticate(bearer(pair))).rejects.toMatchObject({
+      code: 'invalid_token',
+      reason: 'revoked',
+    });
     expect((await privateApi(pair, rig)).status).toBe(401);
   };
 
@@ -102,7 +105,9 @@ describe('revocation on the access path', () => {
     const pair = await signIn('jon');
     await rig.gh.sessions.refresh(pair.refreshToken, META);
     rig.clock.advance(11_000);
-    await expect(rig.gh.sessions.refresh(pair.refreshToken, META)).rejects.toMatchObject({ reason: 'reuse_detected' });
+    await expect(rig.gh.sessions.refresh(pair.refreshToken, META)).rejects.toMatchObject({
+      reason: 'reuse_detected',
+    });
     await rig.gh.revocations.refresh();
     await expectRefused(pair);
   });
@@ -130,10 +135,18 @@ describe('the revocation feed', () => {
     const headers = new Headers();
     const value =
       header === undefined
-        ? await signInternal(rig.keyring.macs.internal, REVOCATION_FEED_HEADER, REVOCATION_FEED_VALUE, rig.clock())
+        ? await signInternal(
+            rig.keyring.macs.internal,
+            REVOCATION_FEED_HEADER,
+            REVOCATION_FEED_VALUE,
+            rig.clock(),
+          )
         : header;
     if (value !== null) headers.set(REVOCATION_FEED_HEADER, value);
-    return handleRevocations(new Request(`http://gatehouse.test/api/auth/revocations${query}`, { headers }), rig.gh);
+    return handleRevocations(
+      new Request(`http://gatehouse.test/api/auth/revocations${query}`, { headers }),
+      rig.gh,
+    );
   };
 
   it('answers the middleware with the revocations since a time', async () => {
@@ -142,7 +155,11 @@ describe('the revocation feed', () => {
     const res = await feed();
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toMatch(/no-store/);
-    expect(await res.json()).toEqual({ now: rig.clock(), sessions: [[pair.sessionId, rig.clock()]], users: [] });
+    expect(await res.json()).toEqual({
+      now: rig.clock(),
+      sessions: [[pair.sessionId, rig.clock()]],
+      users: [],
+    });
     expect(await (await feed(`?since=${rig.clock() + 1}`)).json()).toMatchObject({ sessions: [] });
   });
 

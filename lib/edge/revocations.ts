@@ -95,7 +95,8 @@ export interface RevocationWatch {
    * The set to check a request against. Fresh (younger than the poll interval): at once, no
    * I/O. Older: at once too, with `background` refreshing it (hand it to waitUntil). Older than
    * twice the interval, or never loaded: waits up to STALE_WAIT_MS for a refresh first, then
-   * goes on with the last known set (logged) — a feed outage must not stop the site.
+   * goes on with the last known set (logged) — a feed outage must not stop the site. Once a
+   * refresh has failed, requests stop waiting and the feed is tried once per interval.
    */
   current(): Promise<{ readonly set: RevocationSet; readonly background?: Promise<void> }>;
   /** Refreshes now (one at a time: callers during a refresh share it). Never rejects. */
@@ -115,7 +116,8 @@ export function createRevocationWatch(options: RevocationWatchOptions): Revocati
   /** The feed's own clock at its last answer: the next `since`. */
   let cursor: number | null = null;
   let inFlight: Promise<void> | null = null;
-  let failing = false;
+  /** When the last refresh failed; null while the feed answers. */
+  let failedAt: number | null = null;
 
   function refresh(): Promise<void> {
     inFlight ??= (async () => {
@@ -125,17 +127,19 @@ export function createRevocationWatch(options: RevocationWatchOptions): Revocati
         set.prune(feed.now - horizonMs);
         cursor = feed.now;
         loadedAt = clock();
-        if (failing) log('[gatehouse] revocation feed reachable again');
-        failing = false;
+        if (failedAt !== null) log('[gatehouse] revocation feed reachable again');
+        failedAt = null;
       } catch (error) {
-        if (!failing) {
+        if (failedAt === null) {
           const why = error instanceof Error ? error.message : String(error);
           log(
             `[gatehouse] revocation feed unreachable (${why}); going on with the set from ` +
-              (loadedAt === null ? 'nowhere: none was ever loaded' : `${Math.round((clock() - loadedAt) / 1000)} s ago`),
+              (loadedAt === null
+                ? 'nowhere: none was ever loaded'
+                : `${Math.round((clock() - loadedAt) / 1000)} s ago`),
           );
         }
-        failing = true;
+        failedAt = clock();
       } finally {
         inFlight = null;
       }
@@ -144,10 +148,15 @@ export function createRevocationWatch(options: RevocationWatchOptions): Revocati
   }
 
   async function current() {
-    const age = loadedAt === null ? Infinity : clock() - loadedAt;
+    const now = clock();
+    const age = loadedAt === null ? Infinity : now - loadedAt;
     if (age < pollMs) return { set };
+    // While the feed is down, one try per interval, and no request waits for it: an outage
+    // must cost the site nothing but the bound (logged once).
+    const failing = failedAt !== null && now - failedAt < pollMs;
+    if (failing && !inFlight) return { set };
     const refreshing = refresh();
-    if (age < 2 * pollMs) return { set, background: refreshing };
+    if (age < 2 * pollMs || failing) return { set, background: refreshing };
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       refreshing,
