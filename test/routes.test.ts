@@ -319,8 +319,10 @@ describe('route handlers', () => {
       const after = await handleAdmin(get('/api/admin', bearer), rig.gh);
       expect(after.status).toBe(401);
       expect(await after.json()).toMatchObject({ error: 'invalid_token' });
-      // /api/private trusts the token until it expires (no I/O): the documented trade.
-      expect((await handlePrivate(get('/api/private', bearer), rig.gh)).status).toBe(200);
+      // /api/private does no I/O: the revocation set refuses the token once it has heard (this
+      // process wrote the sign-out, so it refreshes at once; test/revocation.test.ts has the rest).
+      await rig.gh.revocations.refresh();
+      expect((await handlePrivate(get('/api/private', bearer), rig.gh)).status).toBe(401);
     });
   });
 
