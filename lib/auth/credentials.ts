@@ -28,6 +28,11 @@ export interface SetPasswordOptions {
   readonly keepSession?: string;
   /** Refuse every token of this user issued before now, at once (a reset: whoever had the account is out). */
   readonly everywhere?: boolean;
+  /**
+   * `password` already hashed by the caller: a one-time link hashes before it is used up, so a
+   * hasher too busy to take the password leaves the link working. The policy still applies.
+   */
+  readonly passwordHash?: string;
 }
 
 export async function setPassword(
@@ -37,7 +42,7 @@ export async function setPassword(
   options: SetPasswordOptions,
 ): Promise<{ readonly revoked: number }> {
   checkPasswordPolicy(password, user.username);
-  const passwordHash = await deps.hasher.hash(password);
+  const passwordHash = options.passwordHash ?? (await deps.hasher.hash(password));
   const now = deps.clock();
   await deps.store.updateUser(
     user.id,

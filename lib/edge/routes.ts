@@ -10,6 +10,8 @@ export type Access = 'public' | 'user' | 'admin';
 export const ROUTES = {
   home: { path: '/', access: 'public' },
   login: { path: '/login', access: 'public' },
+  /** Where one-time password links land (lib/auth/password-links.ts). */
+  resetPassword: { path: '/reset-password', access: 'public' },
   dashboard: { path: '/dashboard', access: 'user' },
   admin: { path: '/admin', access: 'admin' },
 } as const satisfies Record<string, { readonly path: `/${string}`; readonly access: Access }>;
