@@ -28,10 +28,10 @@ export function storeFeed(
 /**
  * The store, telling `changed` after every write that revokes something, so this process's own
  * set refreshes at once instead of at the next poll (other processes still wait for theirs).
+ * Every other method is the store's own, looked up at call time.
  */
 export function reportingRevocations(store: Store, changed: () => void): Store {
-  return {
-    ...store,
+  const watched: Partial<Store> = {
     async revokeSession(...args) {
       const revoked = await store.revokeSession(...args);
       if (revoked) changed();
@@ -48,4 +48,8 @@ export function reportingRevocations(store: Store, changed: () => void): Store {
       return user;
     },
   };
+  return new Proxy(store, {
+    get: (target, name, receiver) =>
+      Object.hasOwn(watched, name) ? watched[name as keyof Store] : Reflect.get(target, name, receiver),
+  });
 }
