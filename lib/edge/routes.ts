@@ -11,6 +11,7 @@ export const ROUTES = {
   home: { path: '/', access: 'public' },
   login: { path: '/login', access: 'public' },
   dashboard: { path: '/dashboard', access: 'user' },
+  account: { path: '/account', access: 'user' },
   admin: { path: '/admin', access: 'admin' },
 } as const satisfies Record<string, { readonly path: `/${string}`; readonly access: Access }>;
 

@@ -1,0 +1,5 @@
+import { LoadingCard } from '../components/loading-card';
+
+export default function AccountLoading() {
+  return <LoadingCard title="Your account" what="your sessions" />;
+}
