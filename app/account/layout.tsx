@@ -4,10 +4,9 @@ import { requireUser } from '@/lib/server/auth';
 import { SessionUnavailable } from '../components/session-unavailable';
 
 /**
- * The sign-in check, before loading.tsx's boundary starts the stream (see
- * app/dashboard/layout.tsx): a redirect is a real 307, and a session that cannot be checked
- * gets the "try again" view rendered here. The page checks again: layouts do not re-run on
- * client-side navigation.
+ * The sign-in check, as in app/dashboard/layout.tsx: a redirect is a real 307, and a session
+ * that cannot be checked gets the "try again" view rendered here, a plain page that works
+ * without JavaScript. The page checks again: layouts do not re-run on client-side navigation.
  */
 export default async function AccountLayout({ children }: { children: ReactNode }) {
   try {

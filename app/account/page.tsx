@@ -12,6 +12,12 @@ export const metadata: Metadata = { title: 'Your account' };
 /** "2026-01-01 09:30 UTC": the same for every visitor, so server and browser render alike. */
 const when = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
+/**
+ * No loading.tsx here, on purpose: its Suspense boundary would stream this page, and forms
+ * bound to useActionState encode their action asynchronously while rendering on the server,
+ * so they always land after the fallback, swapped in by script. Without JavaScript the
+ * visitor would see "Loading…" for good. The data is a few indexed reads; the page waits.
+ */
 export default async function AccountPage() {
   const signedIn = await requireUser();
   // Confirmed in the database: a session revoked from another browser a moment ago is signed
@@ -40,7 +46,7 @@ export default async function AccountPage() {
           <dd data-testid="account-username">{profile.username}</dd>
         </dl>
       </div>
-      <section className="card" aria-labelledby="sessions-heading">
+      <div className="card">
         <h2 id="sessions-heading">Your sessions</h2>
         <p className="muted">
           Every browser and app signed in to your account. If you do not recognise one, revoke it and change
@@ -48,12 +54,12 @@ export default async function AccountPage() {
         </p>
         <SessionsTable sessions={rows} />
         <SessionActions />
-      </section>
-      <section className="card" aria-labelledby="password-heading">
+      </div>
+      <div className="card">
         <h2 id="password-heading">Change password</h2>
         <p className="muted">Changing it signs out every other session; this one stays signed in.</p>
         <PasswordForm username={profile.username} />
-      </section>
+      </div>
     </main>
   );
 }

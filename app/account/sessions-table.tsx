@@ -40,13 +40,13 @@ export function SessionsTable({ sessions }: { sessions: readonly SessionRow[] })
         ) : null}
       </div>
       <TableScroll labelledBy="sessions-heading">
-        <table>
+        <table className="sessions">
           <thead>
             <tr>
               <th scope="col">Device</th>
               <th scope="col">Address</th>
-              <th scope="col">Signed in (UTC)</th>
-              <th scope="col">Last active (UTC)</th>
+              <th scope="col">Signed in</th>
+              <th scope="col">Last active</th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
               </th>
