@@ -16,6 +16,7 @@ export function SiteHeader() {
       <nav aria-label="Main">
         <NavLink href="/">Home</NavLink>
         <NavLink href="/dashboard">Dashboard</NavLink>
+        {data ? <NavLink href="/account">Account</NavLink> : null}
         {data?.user.admin ? <NavLink href="/admin">Admin</NavLink> : null}
       </nav>
       <div className="who">

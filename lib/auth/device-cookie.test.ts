@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEVICE_TOKEN_TTL, deviceCookieName, issueDeviceToken, verifyDeviceToken } from './device-cookie';
-import { deriveKeyring, type Keyring } from '../edge/keys';
+import { deriveKeyring, mac, type Keyring } from '../edge/keys';
 import { cryptoRandom, type RandomBytes } from '../edge/random';
 
 const NOW = Date.UTC(2026, 0, 1);
@@ -17,7 +17,7 @@ describe('device cookies', () => {
     other = await deriveKeyring('another-secret-0123456789abcdefghijklmnopqrstuvwxyz');
   });
   const issue = (account = JON, now = NOW, ttl?: number) =>
-    issueDeviceToken(ring.macs.device, account, { now, random: cryptoRandom, ttl });
+    issueDeviceToken(ring.macs.device, account, { now, random: cryptoRandom, ttl, passwordEpoch: null });
 
   it('names one cookie per account, with __Host- when cookies are secure', () => {
     expect(deviceCookieName('abcdefghijklmnopqrstuv', false)).toBe('gatehouse-device-abcdefghijkl');
@@ -26,12 +26,16 @@ describe('device cookies', () => {
   });
 
   it('issues nonce.expiry.mac and verifies it back to the nonce', async () => {
-    const token = await issueDeviceToken(ring.macs.device, JON, { now: NOW, random: fixedRandom });
+    const token = await issueDeviceToken(ring.macs.device, JON, {
+      now: NOW,
+      random: fixedRandom,
+      passwordEpoch: null,
+    });
     const [nonce, expiry, tag] = token.split('.');
     expect(nonce).toBe('BwcHBwcHBwcHBwcHBwcHBw');
     expect(Number(expiry)).toBe(NOW / 1000 + DEVICE_TOKEN_TTL);
     expect(tag).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(await verifyDeviceToken(ring.macs.device, JON, token, NOW)).toBe(nonce);
+    expect(await verifyDeviceToken(ring.macs.device, JON, token, NOW, null)).toBe(nonce);
   });
 
   it('gives every token its own nonce', async () => {
@@ -41,16 +45,18 @@ describe('device cookies', () => {
 
   it('lasts 180 days by default, and exactly as long as asked', async () => {
     const token = await issue();
-    expect(await verifyDeviceToken(ring.macs.device, JON, token, NOW + 180 * DAY - 1000)).not.toBeNull();
-    expect(await verifyDeviceToken(ring.macs.device, JON, token, NOW + 180 * DAY)).toBeNull();
+    expect(
+      await verifyDeviceToken(ring.macs.device, JON, token, NOW + 180 * DAY - 1000, null),
+    ).not.toBeNull();
+    expect(await verifyDeviceToken(ring.macs.device, JON, token, NOW + 180 * DAY, null)).toBeNull();
     const short = await issue(JON, NOW, 60);
-    expect(await verifyDeviceToken(ring.macs.device, JON, short, NOW + 59_000)).not.toBeNull();
-    expect(await verifyDeviceToken(ring.macs.device, JON, short, NOW + 60_000)).toBeNull();
+    expect(await verifyDeviceToken(ring.macs.device, JON, short, NOW + 59_000, null)).not.toBeNull();
+    expect(await verifyDeviceToken(ring.macs.device, JON, short, NOW + 60_000, null)).toBeNull();
   });
 
   it("refuses another account's token", async () => {
     const adas = await issue(ADA);
-    expect(await verifyDeviceToken(ring.macs.device, JON, adas, NOW)).toBeNull();
+    expect(await verifyDeviceToken(ring.macs.device, JON, adas, NOW, null)).toBeNull();
   });
 
   it('refuses a token with a changed expiry, nonce or MAC', async () => {
@@ -63,15 +69,19 @@ describe('device cookies', () => {
       `${nonce}.${expiry}.${flip(tag)}`,
       `${nonce}.${expiry}.${tag.slice(0, 42)}`,
     ]) {
-      expect(await verifyDeviceToken(ring.macs.device, JON, forged, NOW)).toBeNull();
+      expect(await verifyDeviceToken(ring.macs.device, JON, forged, NOW, null)).toBeNull();
     }
   });
 
   it('refuses a token signed with another secret, or with another purpose key', async () => {
     const token = await issue();
-    expect(await verifyDeviceToken(other.macs.device, JON, token, NOW)).toBeNull();
-    const wrongPurpose = await issueDeviceToken(ring.macs.account, JON, { now: NOW, random: cryptoRandom });
-    expect(await verifyDeviceToken(ring.macs.device, JON, wrongPurpose, NOW)).toBeNull();
+    expect(await verifyDeviceToken(other.macs.device, JON, token, NOW, null)).toBeNull();
+    const wrongPurpose = await issueDeviceToken(ring.macs.account, JON, {
+      now: NOW,
+      random: cryptoRandom,
+      passwordEpoch: null,
+    });
+    expect(await verifyDeviceToken(ring.macs.device, JON, wrongPurpose, NOW, null)).toBeNull();
   });
 
   it('refuses malformed input without throwing', async () => {
@@ -87,7 +97,36 @@ describe('device cookies', () => {
       ` ${token}`,
       token.replace(/\.\d+\./, '.-1.'),
     ]) {
-      expect(await verifyDeviceToken(ring.macs.device, JON, bad, NOW)).toBeNull();
+      expect(await verifyDeviceToken(ring.macs.device, JON, bad, NOW, null)).toBeNull();
     }
+  });
+
+  describe('bound to the password', () => {
+    const CHANGED = NOW - 3 * DAY;
+    const issueUnder = (passwordEpoch: number | null) =>
+      issueDeviceToken(ring.macs.device, JON, { now: NOW, random: cryptoRandom, passwordEpoch });
+
+    it('verifies only under the password epoch it was minted for', async () => {
+      const token = await issueUnder(CHANGED);
+      expect(await verifyDeviceToken(ring.macs.device, JON, token, NOW, CHANGED)).not.toBeNull();
+      // The password changed again, or the verifier has no epoch: the token counts for nothing.
+      expect(await verifyDeviceToken(ring.macs.device, JON, token, NOW, CHANGED + 1)).toBeNull();
+      expect(await verifyDeviceToken(ring.macs.device, JON, token, NOW, null)).toBeNull();
+    });
+
+    it('a token minted before any change stops counting at the first change', async () => {
+      const token = await issueUnder(null);
+      expect(await verifyDeviceToken(ring.macs.device, JON, token, NOW, null)).not.toBeNull();
+      expect(await verifyDeviceToken(ring.macs.device, JON, token, NOW, CHANGED)).toBeNull();
+    });
+
+    it('keeps tokens minted before the binding existed working while the password has not changed', async () => {
+      // The format before passwords were bound: the MAC over account, nonce and expiry only.
+      const nonce = 'cccccccccccccccccccccc';
+      const expiresAt = NOW / 1000 + DEVICE_TOKEN_TTL;
+      const legacy = `${nonce}.${expiresAt}.${await mac(ring.macs.device, `${JON}|${nonce}|${expiresAt}`)}`;
+      expect(await verifyDeviceToken(ring.macs.device, JON, legacy, NOW, null)).toBe(nonce);
+      expect(await verifyDeviceToken(ring.macs.device, JON, legacy, NOW, CHANGED)).toBeNull();
+    });
   });
 });

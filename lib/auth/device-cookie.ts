@@ -8,8 +8,11 @@ import { randomId, type RandomBytes } from '../edge/random';
  * without keeping Jon out of the browser he already uses. The token carries no secret and
  * grants nothing by itself; it only picks which counter a password attempt is charged to.
  *
- * Token: `<nonce>.<expiresAtSeconds>.<mac>`, the MAC over the account hash, nonce and expiry,
- * so a token cannot be moved to another account, extended, or made up.
+ * Token: `<nonce>.<expiresAtSeconds>.<mac>`, the MAC over the account hash, nonce, expiry and
+ * the account's password epoch, so a token cannot be moved to another account, extended, or
+ * made up, and stops counting when the password changes (a browser that knew the old password
+ * gets no allowance of its own for guessing the new one). The epoch is not in the token: the
+ * verifier supplies it from the account, so a token cannot claim one.
  */
 export const DEVICE_TOKEN_TTL = 180 * 86_400;
 
@@ -24,10 +27,20 @@ export function deviceCookieName(accountHash: string, secure: boolean): string {
   return `${secure ? '__Host-' : ''}gatehouse-device-${accountHash.slice(0, 12)}`;
 }
 
+/**
+ * When the account's password was last set (users.passwordChangedAt, ms), or null when it
+ * never changed. Null signs what tokens signed before the binding existed, so they keep
+ * working until the account's first password change. An unknown username gets null too, like
+ * an account whose password never changed: the throttle behaves alike for both.
+ */
+export type PasswordEpoch = number | null;
+
 export interface IssueOptions {
   /** Milliseconds since the epoch. */
   readonly now: number;
   readonly random: RandomBytes;
+  /** The account's password epoch now: the token stops verifying once it changes. */
+  readonly passwordEpoch: PasswordEpoch;
   /** Seconds; DEVICE_TOKEN_TTL by default. */
   readonly ttl?: number;
   /** Renew this device's token (same nonce, so the same counter) instead of minting a new device. */
@@ -41,23 +54,29 @@ export async function issueDeviceToken(
 ): Promise<string> {
   const nonce = options.nonce ?? randomId(options.random, NONCE_BYTES);
   const expiresAt = Math.floor(options.now / 1000) + (options.ttl ?? DEVICE_TOKEN_TTL);
-  return `${nonce}.${expiresAt}.${await mac(key, signed(accountHash, nonce, expiresAt))}`;
+  const tag = await mac(key, signed(accountHash, nonce, expiresAt, options.passwordEpoch));
+  return `${nonce}.${expiresAt}.${tag}`;
 }
 
-/** The token's nonce when it is ours, for this account and unexpired; null for anything else. */
+/**
+ * The token's nonce when it is ours, for this account, unexpired and minted under the account's
+ * current password epoch; null for anything else.
+ */
 export async function verifyDeviceToken(
   key: CryptoKey,
   accountHash: string,
   token: string | null | undefined,
   now: number,
+  passwordEpoch: PasswordEpoch,
 ): Promise<string | null> {
   const match = token ? TOKEN.exec(token) : null;
   if (!match) return null;
   const [, nonce, expiry, tag] = match as unknown as [string, string, string, string];
   const expiresAt = Number(expiry);
   if (expiresAt * 1000 <= now) return null;
-  return (await macMatches(key, signed(accountHash, nonce, expiresAt), tag)) ? nonce : null;
+  return (await macMatches(key, signed(accountHash, nonce, expiresAt, passwordEpoch), tag)) ? nonce : null;
 }
 
-const signed = (accountHash: string, nonce: string, expiresAt: number) =>
-  `${accountHash}|${nonce}|${expiresAt}`;
+/** Without an epoch, exactly what tokens minted before the binding signed. No part holds `|`. */
+const signed = (accountHash: string, nonce: string, expiresAt: number, epoch: PasswordEpoch) =>
+  epoch === null ? `${accountHash}|${nonce}|${expiresAt}` : `${accountHash}|${nonce}|${expiresAt}|${epoch}`;

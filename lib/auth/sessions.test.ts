@@ -1,7 +1,8 @@
 import { decodeJwt } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeRig, META, OTHER_SECRET, type TestRig } from '../../test/helpers';
-import { InvalidCredentialsError, InvalidGrantError, InvalidTokenError } from '../edge/errors';
+import { InvalidCredentialsError, InvalidGrantError, InvalidTokenError, TooManyAttemptsError } from '../edge/errors';
+import { setPassword } from './credentials';
 import { createGatehouse } from './gatehouse';
 import { unsealRefreshToken } from '../edge/refresh-token';
 
@@ -70,6 +71,29 @@ describe('sessions service', () => {
       ]);
       expect((await rig.store.listEvents()).map((e) => e.detail).slice(0, 2)).toEqual(['account banned', 'wrong password']);
       expect(await rig.store.listSessions(jon!.id)).toEqual([]);
+    });
+
+    it('counts a device cookie only under the password it was minted for: a change or reset ends them all', async () => {
+      const jar: Record<string, string> = {};
+      const fromJonsBrowser = (password: string) =>
+        rig.gh.sessions.login('jon', password, META, { readCookie: (name) => jar[name] });
+      const keep = ({ device }: { device?: { name: string; value: string } }) => {
+        jar[device!.name] = device!.value;
+      };
+      keep(await fromJonsBrowser('password'));
+      // Someone elsewhere blocks the account; Jon's browser is still let in, as its own device.
+      for (let i = 0; i < 10; i++) {
+        await expect(
+          rig.gh.sessions.login('jon', 'wrong', { ip: `192.0.2.${i}`, userAgent: 'x' }),
+        ).rejects.toBeInstanceOf(InvalidCredentialsError);
+      }
+      keep(await fromJonsBrowser('password'));
+
+      const jon = (await rig.store.findUserByUsername('jon'))!;
+      rig.clock.advance(SEC);
+      await setPassword(rig, jon, 'a brand new passphrase', { reason: 'password_reset', everywhere: true });
+      // The same browser, the right new password: no longer a known device, so the account's block holds.
+      await expect(fromJonsBrowser('a brand new passphrase')).rejects.toBeInstanceOf(TooManyAttemptsError);
     });
 
     it('caps live sessions per user: a sign-in beyond AUTH_MAX_SESSIONS ends the least recently used', async () => {

@@ -141,11 +141,20 @@ export function createSessionService(deps: SessionDeps): SessionService {
   }
 
   async function login(username: string, password: string, meta: RequestMeta, options: LoginOptions = {}): Promise<TokenPair> {
+    // The account first, for its password epoch: device cookies minted under an earlier
+    // password no longer count (device-cookie.ts). Known and unknown names cost the same lookup,
+    // and an unknown one gets the epoch of an account whose password never changed.
+    const found = await store.findUserByUsername(username);
     // Charged before the password is hashed, so a parallel burst cannot outrun the counters.
-    const attempt = await throttle.begin({ username, ip: meta.ip, readCookie: options.readCookie ?? (() => undefined) });
+    const attempt = await throttle.begin({
+      username,
+      ip: meta.ip,
+      readCookie: options.readCookie ?? (() => undefined),
+      passwordEpoch: found?.passwordChangedAt ?? null,
+    });
     let user: User;
     try {
-      user = await verifyCredentials(username, password, meta, attempt.account);
+      user = await verifyCredentials(found, password, meta, attempt.account);
     } catch (error) {
       // A wrong password stays counted; a busy hasher or a failing database tested nothing.
       await (hasCode(error, 'invalid_credentials') ? attempt.failed() : attempt.abandoned());
@@ -156,8 +165,7 @@ export function createSessionService(deps: SessionDeps): SessionService {
   }
 
   /** `accountHash` is the throttle's keyed hash of the name, reused for the audit trail. */
-  async function verifyCredentials(username: string, password: string, meta: RequestMeta, accountHash: string): Promise<User> {
-    const user = await store.findUserByUsername(username);
+  async function verifyCredentials(user: User | null, password: string, meta: RequestMeta, accountHash: string): Promise<User> {
     if (!user) {
       // Same work as a real check, so response time does not reveal which usernames exist.
       await hasher.verifyDummy(password);

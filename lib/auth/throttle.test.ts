@@ -67,8 +67,12 @@ function throttleSuite(name: string, open: () => Promise<{ backend: LimiterBacke
       vi.useRealTimers();
     });
 
-    const begin = (username: string, address: string | null, cookies: Record<string, string> = {}) =>
-      throttle.begin({ username, ip: address, readCookie: (n) => cookies[n] });
+    const begin = (
+      username: string,
+      address: string | null,
+      cookies: Record<string, string> = {},
+      passwordEpoch: number | null = null,
+    ) => throttle.begin({ username, ip: address, readCookie: (n) => cookies[n], passwordEpoch });
     const fail = async (username: string, address: string | null, cookies?: Record<string, string>) =>
       (await begin(username, address, cookies)).failed();
     /** `n` failures on one account, each from a new address (so only the account counter fills). */
@@ -299,6 +303,7 @@ function throttleSuite(name: string, open: () => Promise<{ backend: LimiterBacke
         const expired = await issueDeviceToken(ring.macs.device, hash, {
           now: Date.now() - 181 * DAY,
           random: cryptoRandom,
+          passwordEpoch: null,
         });
         const adas = (await (await begin('ada', '198.51.100.8')).succeeded()).value;
         for (const bad of [forged, expired, adas, 'x.y.z', '']) {
@@ -353,6 +358,35 @@ function throttleSuite(name: string, open: () => Promise<{ backend: LimiterBacke
         const renewed = await (await begin('jon', '198.51.100.7', cookies)).succeeded();
         expect(renewed.name).toBe(name);
         expect(renewed.value.split('.')[0]).toBe(value.split('.')[0]);
+      });
+
+      it('stop counting when the password changes: the browser is charged like any other again', async () => {
+        const cookies = await jonsBrowser();
+        const changedAt = Date.now() - MIN;
+        await failFromEverywhere('jon', 10);
+        const attempt = await refusal(begin('jon', '198.51.100.7', cookies, changedAt));
+        expect(attempt.retryAfter).toBe(60);
+        // Under the epoch it was minted for, it still would have counted.
+        await expect(begin('jon', '198.51.100.7', cookies, null)).resolves.toMatchObject({
+          knownDevice: true,
+        });
+      });
+
+      it('a success that changed the password mints the browser a new device for the new password', async () => {
+        const cookies = await jonsBrowser();
+        const [name, value] = Object.entries(cookies)[0]!;
+        const changedAt = Date.now();
+        const attempt = await begin('jon', '198.51.100.7', cookies, null);
+        expect(attempt.knownDevice).toBe(true);
+        const fresh = await attempt.succeeded({ passwordEpoch: changedAt });
+        expect(fresh.name).toBe(name);
+        expect(fresh.value.split('.')[0]).not.toBe(value.split('.')[0]);
+        const again = await begin('jon', '198.51.100.7', { [name]: fresh.value }, changedAt);
+        expect(again.knownDevice).toBe(true);
+        await again.abandoned();
+        await expect(begin('jon', '198.51.100.7', cookies, changedAt)).resolves.toMatchObject({
+          knownDevice: false,
+        });
       });
     });
 
@@ -426,7 +460,12 @@ describe('sign-in throttle and its store', () => {
       });
       for (const name of ['jonathan', 'JONATHAN', 'correct horse battery staple']) {
         await (
-          await throttle.begin({ username: name, ip: '192.0.2.1', readCookie: () => undefined })
+          await throttle.begin({
+            username: name,
+            ip: '192.0.2.1',
+            readCookie: () => undefined,
+            passwordEpoch: null,
+          })
         ).failed();
       }
       const db = new Database(path, { readonly: true });
@@ -461,7 +500,7 @@ describe('sign-in throttle and its store', () => {
 
     it('sign-in fails closed: 503 with Retry-After, the cause kept', async () => {
       const error = await throttle()
-        .begin({ username: 'jon', ip: '192.0.2.1', readCookie: () => undefined })
+        .begin({ username: 'jon', ip: '192.0.2.1', readCookie: () => undefined, passwordEpoch: null })
         .then(
           () => null,
           (e: unknown) => e,

@@ -2,7 +2,13 @@ import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible'
 import { addressKey } from './client-address';
 import type { Clock } from '../edge/clock';
 import type { ThrottleConfig } from '../edge/config';
-import { DEVICE_TOKEN_TTL, deviceCookieName, issueDeviceToken, verifyDeviceToken } from './device-cookie';
+import {
+  DEVICE_TOKEN_TTL,
+  deviceCookieName,
+  issueDeviceToken,
+  verifyDeviceToken,
+  type PasswordEpoch,
+} from './device-cookie';
 import { ServerBusyError, TooManyAttemptsError } from '../edge/errors';
 import { mac } from '../edge/keys';
 import type { RandomBytes } from '../edge/random';
@@ -57,6 +63,12 @@ export interface SignInRequest {
   readonly ip: string | null;
   /** The request's cookie of that name, if any. */
   readonly readCookie: (name: string) => string | undefined;
+  /**
+   * The account's passwordChangedAt (null: never changed, or no such account): device cookies
+   * minted under another password do not count. Looked up by the caller before begin(), for
+   * known and unknown names alike.
+   */
+  readonly passwordEpoch: PasswordEpoch;
 }
 
 /** What the handler sets after a good password: Set-Cookie name, value and Max-Age. */
@@ -71,8 +83,12 @@ export interface SignInAttempt {
   readonly account: string;
   /** Whether a valid device cookie replaced the per-account counter. */
   readonly knownDevice: boolean;
-  /** The password was right: refund this attempt, reset the failure counts, issue a device cookie. */
-  succeeded(): Promise<DeviceCookie>;
+  /**
+   * The password was right: refund this attempt, reset the failure counts, issue a device
+   * cookie. `passwordEpoch` when the password has just changed (a password change from the
+   * account page): the cookie is minted for the new password, as a new device.
+   */
+  succeeded(options?: { readonly passwordEpoch?: PasswordEpoch }): Promise<DeviceCookie>;
   /** The password was wrong (or the account disabled): the attempt stays counted. */
   failed(): Promise<void>;
   /** No password was checked (say, hashing was busy): refund this attempt, reset nothing. */
@@ -152,7 +168,13 @@ export function createThrottle(options: ThrottleOptions): Throttle {
     const accountId = await accountHash(keys.account, request.username);
     const where = addressKey(request.ip);
     const cookieName = deviceCookieName(accountId, options.cookieSecure);
-    const nonce = await verifyDeviceToken(keys.device, accountId, request.readCookie(cookieName), clock());
+    const nonce = await verifyDeviceToken(
+      keys.device,
+      accountId,
+      request.readCookie(cookieName),
+      clock(),
+      request.passwordEpoch,
+    );
     // A browser with a valid device cookie for this account is counted as that device (and with
     // the account's other devices), not by the account or the address it shares: neither an
     // attacker elsewhere nor one behind the same NAT can lock it out.
@@ -230,7 +252,7 @@ export function createThrottle(options: ThrottleOptions): Throttle {
     return {
       account: accountId,
       knownDevice: nonce !== null,
-      async succeeded() {
+      async succeeded(outcome = {}) {
         settle();
         // The password was right, so the failures before it were the user's own typos: reset the
         // consecutive counts (strikes stay: a day's blocks still escalate). A success through a
@@ -244,12 +266,15 @@ export function createThrottle(options: ThrottleOptions): Throttle {
             ? [tried.delete(marker).then((existed) => (existed ? address.limiter.reward(where) : null))]
             : []),
         ]);
-        // A known device keeps its nonce (and so its counter); only a new browser gets a new one.
+        // A known device keeps its nonce (and so its counter); only a new browser gets a new one,
+        // and so does every browser after a password change (its old token no longer counts).
+        const epoch = outcome.passwordEpoch === undefined ? request.passwordEpoch : outcome.passwordEpoch;
         const value = await issueDeviceToken(keys.device, accountId, {
           now: clock(),
           random,
           ttl: deviceTtl,
-          nonce: nonce ?? undefined,
+          passwordEpoch: epoch,
+          nonce: epoch === request.passwordEpoch ? (nonce ?? undefined) : undefined,
         });
         return { name: cookieName, value, maxAge: deviceTtl };
       },

@@ -13,6 +13,7 @@ export const ROUTES = {
   /** Where one-time password links land (lib/auth/password-links.ts). */
   resetPassword: { path: '/reset-password', access: 'public' },
   dashboard: { path: '/dashboard', access: 'user' },
+  account: { path: '/account', access: 'user' },
   admin: { path: '/admin', access: 'admin' },
 } as const satisfies Record<string, { readonly path: `/${string}`; readonly access: Access }>;
 

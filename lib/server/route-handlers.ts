@@ -1,5 +1,12 @@
 import 'server-only';
 import type { Gatehouse } from '../auth/gatehouse';
+import {
+  handleChangePassword,
+  handleListSessions,
+  handleRevokeAll,
+  handleRevokeOthers,
+  handleRevokeSession,
+} from '../http/handlers/account';
 import { handleLogin } from '../http/handlers/login';
 import { handleLogout } from '../http/handlers/logout';
 import { handleAdmin, handlePrivate } from '../http/handlers/protected';
@@ -23,4 +30,10 @@ export const apiRoutes = {
   private: bind(handlePrivate),
   admin: bind(handleAdmin),
   revocations: bind(handleRevocations),
+  sessions: bind(handleListSessions),
+  revokeSession: async (request: Request, context: { params: Promise<{ id: string }> }): Promise<Response> =>
+    handleRevokeSession(request, await getGatehouse(), (await context.params).id),
+  revokeOtherSessions: bind(handleRevokeOthers),
+  revokeAllSessions: bind(handleRevokeAll),
+  password: bind(handleChangePassword),
 } as const;
