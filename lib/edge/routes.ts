@@ -12,6 +12,9 @@ export const ROUTES = {
   login: { path: '/login', access: 'public' },
   dashboard: { path: '/dashboard', access: 'user' },
   admin: { path: '/admin', access: 'admin' },
+  // Under /admin, so admin by the prefix rule; listed so every page is in the table.
+  adminUser: { path: '/admin/users/[id]', access: 'admin' },
+  adminAudit: { path: '/admin/audit', access: 'admin' },
 } as const satisfies Record<string, { readonly path: `/${string}`; readonly access: Access }>;
 
 export type RouteName = keyof typeof ROUTES;
