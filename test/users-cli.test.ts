@@ -175,7 +175,7 @@ describe('npm run users', () => {
     const rig = await makeRig();
     try {
       const calls: unknown[] = [];
-      const links = {
+      const links: Pick<PasswordLinks, 'create'> = {
         async create(userId: string, options: { purpose: string; createdBy: string | null }) {
           calls.push({ userId, ...options });
           return {
@@ -183,7 +183,7 @@ describe('npm run users', () => {
             expiresAt: rig.clock() + 1_800_000,
           };
         },
-      } as PasswordLinks;
+      };
       const missing = () => Promise.reject(new Error('not used'));
       const admin = createAdminConsole(
         { ...rig, throttle: { unlock: missing }, sessions: { confirm: missing } },

@@ -36,7 +36,7 @@ describe('the admin console', () => {
       onError: () => undefined,
     });
     sessions = createSessionService({ ...rig, config, throttle });
-    const links: PasswordLinks = {
+    const links: Pick<PasswordLinks, 'create'> = {
       async create(userId, { purpose, createdBy }) {
         linkCalls.push({ userId, purpose, createdBy });
         return {
@@ -44,7 +44,7 @@ describe('the admin console', () => {
           expiresAt: rig.clock() + 1_800_000,
         };
       },
-    } as PasswordLinks;
+    };
     const deps: AdminDeps = {
       store: rig.store,
       hasher: rig.hasher,

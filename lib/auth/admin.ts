@@ -243,7 +243,8 @@ export function validateDisplayName(name: string): string {
   return trimmed;
 }
 
-export function createAdminConsole(deps: AdminDeps, links: PasswordLinks): AdminConsole {
+/** The console makes links only; checking and redeeming them are the link's own page's. */
+export function createAdminConsole(deps: AdminDeps, links: Pick<PasswordLinks, 'create'>): AdminConsole {
   const { store, hasher, clock, random, throttle, sessions } = deps;
 
   /** Who is acting, confirmed now: the session live, the account active and an admin. */

@@ -18,7 +18,9 @@ export default async function AdminPage({
   const { user } = await requireAdmin();
   const params = await searchParams;
   const { query, page } = overviewParams(params);
-  const deleted = textParam(params, 'deleted', 64);
+  // Set by the delete action's redirect; anything but a username is not shown.
+  const named = textParam(params, 'deleted', 64);
+  const deleted = /^[A-Za-z0-9._@+-]+$/.test(named) ? named : '';
   const { users: found, recent } = await adminOverview(query, page);
   const pages = Math.max(1, Math.ceil(found.total / found.pageSize));
 
