@@ -72,8 +72,15 @@ describe('user administration', () => {
     await admin.setAdmin('alice', true);
     const next = await rig.gh.sessions.refresh(pair.refreshToken, META);
     expect((await rig.sessions.verifyAccess(next.accessToken)).admin).toBe(true);
+    // The last active admin stays one: someone must be left to administer.
+    await expect(admin.setAdmin('alice', false)).rejects.toMatchObject({ code: 'last_admin' });
+    await add('bob');
+    await admin.setAdmin('bob', true);
     await admin.setAdmin('alice', false);
-    expect((await admin.list())[0]!.admin).toBe(false);
+    expect((await admin.list()).map((u) => [u.username, u.admin])).toEqual([
+      ['alice', false],
+      ['bob', true],
+    ]);
   });
 
   it('a new password signs the user out everywhere', async () => {

@@ -1,16 +1,16 @@
 import type { Clock } from '../edge/clock';
-import { InvalidNameError, InvalidUsernameError, UnknownUserError } from '../edge/errors';
-import { checkPasswordPolicy } from './password-policy';
+import type { RandomBytes } from '../edge/random';
+import { createAdminConsole, USERS_COMMAND } from './admin';
 import type { PasswordHasher } from './passwords';
-import { randomId, type RandomBytes } from '../edge/random';
-import type { AuthEventType, Store, User } from './store';
+import type { Store, User } from './store';
 
 /**
- * Account administration behind `npm run users`: every change that affects access revokes the
- * sessions it must, and lands in the audit trail. Framework-free like the rest of the core.
+ * Account administration by username, for seeding and tools (the e2e and attack servers, the
+ * upgrade test): a thin adapter over the admin console (lib/auth/admin.ts) acting as the users
+ * command, so it follows the console's rules — the last active admin cannot be banned, deleted
+ * or demoted — and records the same events. It needs no keys: what needs them (unlocking,
+ * password links) is the users command's (scripts/users.ts), through a whole Gatehouse.
  */
-const USERNAME = /^[A-Za-z0-9._@+-]{1,64}$/;
-
 export interface UserAdminDeps {
   readonly store: Store;
   readonly hasher: PasswordHasher;
@@ -18,81 +18,57 @@ export interface UserAdminDeps {
   readonly random: RandomBytes;
 }
 
-export function createUserAdmin({ store, hasher, clock, random }: UserAdminDeps) {
-  const record = (type: AuthEventType, user: User, detail: string | null = null) =>
-    store.recordEvent({ at: clock(), type, userId: user.id, sessionId: null, ip: null, userAgent: 'users command', detail });
+const missing = (what: string) => () => {
+  throw new Error(`${what} is not available to createUserAdmin: use the users command or the Gatehouse`);
+};
 
-  async function find(username: string): Promise<User> {
-    const user = await store.findUserByUsername(username);
-    if (!user) throw new UnknownUserError(`no user named "${username}"`);
-    return user;
-  }
-
+export function createUserAdmin(deps: UserAdminDeps) {
+  const admin = createAdminConsole(
+    {
+      ...deps,
+      throttle: { unlock: missing('unlocking') },
+      // The command is the only actor here: no admin session is ever confirmed.
+      sessions: { confirm: missing('confirming a session') },
+    },
+    { create: missing('a password link') },
+  );
+  const id = async (username: string) => (await admin.findUser(USERS_COMMAND, username)).id;
 
   return {
-    async add(input: { username: string; displayName: string; password: string; admin: boolean }): Promise<User> {
-      if (!USERNAME.test(input.username)) {
-        throw new InvalidUsernameError('usernames are 1–64 of A–Z a–z 0–9 . _ @ + -');
-      }
-      const displayName = input.displayName.trim();
-      if (!displayName || displayName.length > 100 || /\p{Cc}/u.test(displayName)) {
-        throw new InvalidNameError('display names are 1–100 printable characters');
-      }
-      checkPasswordPolicy(input.password, input.username);
-      const user = await store.createUser({
-        id: randomId(random),
+    /** A user that can sign in with this password (the policy applies). */
+    async add(input: {
+      username: string;
+      displayName: string;
+      password: string;
+      admin: boolean;
+    }): Promise<User> {
+      const created = await admin.createUser(USERS_COMMAND, {
         username: input.username,
-        displayName,
-        passwordHash: await hasher.hash(input.password),
+        name: input.displayName,
+        password: input.password,
         admin: input.admin,
-        now: clock(),
       });
-      await record('user_created', user, input.admin ? 'admin' : null);
-      return user;
+      return (await deps.store.findUserById(created.id))!;
     },
 
-    list: () => store.listUsers(),
+    list: () => deps.store.listUsers(),
 
-    /** Bans the account and ends every session it has: it cannot sign in or refresh. */
-    async ban(username: string): Promise<number> {
-      const user = await find(username);
-      await store.updateUser(user.id, { status: 'banned' }, clock());
-      const revoked = await store.revokeUserSessions(user.id, 'user_banned', clock());
-      await record('ban', user, `${revoked} session(s) revoked`);
-      return revoked;
-    },
+    /** Bans the account and ends every session it has; how many. */
+    ban: async (username: string): Promise<number> =>
+      (await admin.ban(USERS_COMMAND, await id(username))).revoked,
 
-    async unban(username: string): Promise<void> {
-      const user = await find(username);
-      await store.updateUser(user.id, { status: 'active' }, clock());
-      await record('unban', user);
-    },
+    unban: async (username: string): Promise<void> => admin.unban(USERS_COMMAND, await id(username)),
 
-    /** Soft-deletes (the audit trail keeps its references) and ends every session. */
-    async remove(username: string): Promise<number> {
-      const user = await find(username);
-      await store.updateUser(user.id, { deletedAt: clock() }, clock());
-      const revoked = await store.revokeUserSessions(user.id, 'user_deleted', clock());
-      await record('user_deleted', user, `${revoked} session(s) revoked`);
-      return revoked;
-    },
+    /** Soft-deletes (the audit trail keeps its references) and ends every session; how many. */
+    remove: async (username: string): Promise<number> =>
+      (await admin.deleteUser(USERS_COMMAND, await id(username))).revoked,
 
-    /** Admin rights live in the access token, so they change at the user's next refresh. */
-    async setAdmin(username: string, admin: boolean): Promise<void> {
-      const user = await find(username);
-      await store.updateUser(user.id, { admin }, clock());
-      await record(admin ? 'admin_granted' : 'admin_revoked', user);
-    },
+    setAdmin: async (username: string, isAdmin: boolean): Promise<void> =>
+      admin.setAdmin(USERS_COMMAND, await id(username), isAdmin),
 
     /** A new password ends every existing session: whoever knew the old one is out. */
-    async setPassword(username: string, password: string): Promise<number> {
-      const user = await find(username);
-      checkPasswordPolicy(password, user.username);
-      await store.updateUser(user.id, { passwordHash: await hasher.hash(password) }, clock());
-      const revoked = await store.revokeUserSessions(user.id, 'admin', clock());
-      await record('revoke', user, `password changed; ${revoked} session(s) revoked`);
-      return revoked;
-    },
+    setPassword: async (username: string, password: string): Promise<number> =>
+      (await admin.setPassword(USERS_COMMAND, await id(username), password)).revoked,
   };
 }
 

@@ -15,6 +15,9 @@ export const ROUTES = {
   dashboard: { path: '/dashboard', access: 'user' },
   account: { path: '/account', access: 'user' },
   admin: { path: '/admin', access: 'admin' },
+  // Under /admin, so admin by the prefix rule; listed so every page is in the table.
+  adminUser: { path: '/admin/users/[id]', access: 'admin' },
+  adminAudit: { path: '/admin/audit', access: 'admin' },
 } as const satisfies Record<string, { readonly path: `/${string}`; readonly access: Access }>;
 
 export type RouteName = keyof typeof ROUTES;
