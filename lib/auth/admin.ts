@@ -24,7 +24,7 @@ import {
   type UserStatus,
 } from './store';
 import type { Throttle } from './throttle';
-import { describeUserAgent } from './user-agent';
+import { deviceName } from './device-name';
 
 /**
  * What admins do to accounts (issue 8, part 3), for the admin console and the users command
@@ -368,7 +368,7 @@ export function createAdminConsole(deps: AdminDeps, links: Pick<PasswordLinks, '
             createdAt: s.createdAt,
             lastActiveAt: s.rotatedAt,
             expiresAt: Math.min(s.idleExpiresAt, s.absoluteExpiresAt),
-            browser: describeUserAgent(s.userAgent),
+            browser: deviceName(s.userAgent),
             userAgent: s.userAgent,
             ip: s.ip,
             current: s.id === current,
