@@ -242,7 +242,7 @@ describe('the admin console', () => {
       expect(detail.self).toBe(false);
       expect(detail.sessions).toHaveLength(2);
       expect(detail.sessions.find((s) => s.ip === '203.0.113.7')).toMatchObject({
-        browser: 'Firefox on Linux',
+        browser: 'Firefox 128 on Linux',
       });
       expect(detail.sessions.find((s) => s.id === second.sessionId)!.lastActiveAt).toBe(rig.clock());
       expect(detail.events.map((e) => e.type)).toContain('login_ok');
