@@ -96,8 +96,8 @@ test.describe('the admin console', () => {
 
     // The audit trail, filtered by user and type: the ban, by jon.
     await jon.goto(`${LONG_URL}/admin/audit`);
-    await jon.getByLabel('User').fill(MIRA.username);
-    await jon.getByLabel('Event').selectOption('ban');
+    await jon.getByLabel('User', { exact: true }).fill(MIRA.username);
+    await jon.getByLabel('Event', { exact: true }).selectOption('ban');
     await jon.getByRole('button', { name: 'Filter' }).click();
     await expect(jon).toHaveURL(`${LONG_URL}/admin/audit?user=${MIRA.username}&type=ban`);
     const rows = jon.getByTestId('audit-table').getByRole('row');
