@@ -73,7 +73,7 @@ describe('server.ts refuses a bad start', () => {
     expect(out).toContain(
       'Refusing to start: demo account(s) jon, ada still accept the published demo password',
     );
-    expect(out).toContain('npm run users -- delete jon');
+    expect(out).toContain('npm run users -- password jon');
     expect(out).not.toMatch(/ready on/);
   }, 60_000);
 });

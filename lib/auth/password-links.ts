@@ -98,7 +98,8 @@ export function createPasswordLinkIssuer(deps: PasswordLinkIssuerDeps): Pick<Pas
         userId,
         sessionId: null,
         ip: null,
-        userAgent: null,
+        // No admin: the users command made it (its events are told apart by this user agent).
+        userAgent: createdBy === null ? 'users command' : null,
         detail: purpose,
         actorId: createdBy,
       });

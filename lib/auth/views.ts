@@ -1,4 +1,4 @@
-import type { AuthEventType, Store, UserStatus } from './store';
+import type { Store } from './store';
 
 /**
  * What pages show, read from the store on their behalf: pages never query the store
@@ -14,27 +14,9 @@ export interface SessionDetails {
   readonly refreshes: number;
 }
 
-export interface AdminOverview {
-  readonly users: readonly {
-    readonly id: string;
-    readonly username: string;
-    readonly name: string;
-    readonly admin: boolean;
-    readonly status: UserStatus;
-  }[];
-  readonly events: readonly {
-    readonly at: number;
-    readonly type: AuthEventType;
-    /** The user's name, `null` for events with no user, '(deleted)' for a deleted user. */
-    readonly username: string | null;
-    readonly detail: string | null;
-  }[];
-}
-
 export interface Views {
   /** The session behind a signed-in request, or null when it is gone. */
   sessionDetails(sessionId: string, userId: string): Promise<SessionDetails | null>;
-  adminOverview(options?: { readonly events?: number }): Promise<AdminOverview>;
 }
 
 export function createViews(store: Store): Views {
@@ -47,28 +29,6 @@ export function createViews(store: Store): Views {
         endsAt: session.absoluteExpiresAt,
         userAgent: session.userAgent,
         refreshes: session.gen,
-      };
-    },
-    async adminOverview(options = {}) {
-      const [users, events] = await Promise.all([
-        store.listUsers(),
-        store.listEvents({ limit: options.events ?? 15 }),
-      ]);
-      const names = new Map(users.map((u) => [u.id, u.username]));
-      return {
-        users: users.map((u) => ({
-          id: u.id,
-          username: u.username,
-          name: u.displayName,
-          admin: u.admin,
-          status: u.status,
-        })),
-        events: events.map((e) => ({
-          at: e.at,
-          type: e.type,
-          username: e.userId === null ? null : (names.get(e.userId) ?? '(deleted)'),
-          detail: e.detail,
-        })),
       };
     },
   };

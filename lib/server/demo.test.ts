@@ -36,7 +36,7 @@ describe('demo seeding', () => {
       const prod = await makeRig({}, demo.store);
       const refusal = await demoLeftoverRefusal(demoParts(prod));
       expect(refusal).toContain('Refusing to start: demo account(s) jon, ada still accept the published demo password');
-      expect(refusal).toContain('npm run users -- delete jon');
+      expect(refusal).toContain('npm run users -- password jon');
       expect(refusal).toContain('npm run users -- password ada');
       const ada = await prod.store.findUserByUsername('ada');
       await prod.store.updateUser(ada!.id, { passwordHash: await prod.hasher.hash('something else') }, prod.clock());

@@ -63,8 +63,8 @@ export async function demoLeftoverRefusal(gh: DemoParts): Promise<string | null>
   if (left.length === 0) return null;
   return [
     `Refusing to start: demo account(s) ${left.join(', ')} still accept the published demo password "${DEMO_PASSWORD}",`,
-    'and this start has AUTH_SECRET set (production). Delete them or give them new passwords first, e.g.:',
-    ...left.map((name) => `  npm run users -- delete ${name}      (or: npm run users -- password ${name})`),
+    'and this start has AUTH_SECRET set (production). Give them new passwords (or delete them, keeping one admin) first, e.g.:',
+    ...left.map((name) => `  npm run users -- password ${name}      (or: npm run users -- delete ${name})`),
   ].join('\n');
 }
 
