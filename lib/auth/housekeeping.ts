@@ -18,6 +18,8 @@ export function purgeCutoffs(config: HousekeepingSettings, now: number) {
   return {
     sessionsEndedBefore: now - config.housekeeping.sessionRetentionDays * DAY_MS,
     eventsBefore: now - config.housekeeping.eventRetentionDays * DAY_MS,
+    // An ended session's address and user agent go at once; the audit trail keeps its copy.
+    scrubEndedBefore: now,
   };
 }
 
