@@ -5,7 +5,8 @@ import { REVOCATION_FEED_HEADER, REVOCATION_FEED_VALUE, signInternal } from '../
 import { handlePrivate } from '../lib/http/handlers/protected';
 import { handleRevocations } from '../lib/http/handlers/revocations';
 import { openPostgresStore } from '../lib/store/postgres';
-import { makeRig, META, tempSqlite, type TestRig } from './helpers';
+import { setPassword } from '../lib/auth/credentials';
+import { cheapHasher, makeRig, META, tempSqlite, type TestRig } from './helpers';
 import { dropSchema, freshSchema, POSTGRES_URL } from './store/postgres-schema';
 
 /**
@@ -203,5 +204,85 @@ describe('revocation across instances on one PostgreSQL', () => {
       await Promise.all([storeA.close(), storeB.close()]);
       await dropSchema(schema);
     }
+  });
+});
+
+describe('a sign-in racing the end of an account', () => {
+  /** A hasher whose verifications wait until `release()`: a sign-in held mid-hash. */
+  function heldHasher() {
+    const inner = cheapHasher();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started!: () => void;
+    const verifying = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    return {
+      release,
+      verifying,
+      hasher: {
+        ...inner,
+        async verify(hash: string, password: string) {
+          started();
+          await gate;
+          return inner.verify(hash, password);
+        },
+      },
+    };
+  }
+
+  let rig: TestRig;
+  let held: ReturnType<typeof heldHasher>;
+  beforeEach(async () => {
+    held = heldHasher();
+    rig = await makeRig({ AUTH_ACCESS_TTL: '900' }, undefined, { hasher: held.hasher });
+    await rig.addUser('ada', { password: 'old-password-1' });
+    await rig.addUser('jon', { password: 'jon-password-1', admin: true });
+  });
+  afterEach(() => rig.cleanup());
+
+  const ada = async () => (await rig.store.findUserByUsername('ada'))!;
+
+  it('gets no session when the password changed while it was hashing the old one', async () => {
+    const signIn = rig.gh.sessions.login('ada', 'old-password-1', META);
+    await held.verifying;
+    await setPassword(
+      { store: rig.store, hasher: cheapHasher(), clock: rig.clock },
+      await ada(),
+      'new password 1',
+      {
+        reason: 'password_reset',
+        everywhere: true,
+      },
+    );
+    rig.clock.advance(1);
+    held.release();
+    await expect(signIn).rejects.toMatchObject({ code: 'invalid_credentials' });
+    expect(await rig.store.listSessions((await ada()).id)).toEqual([]);
+  });
+
+  it('gets no session when the account was banned while it was hashing', async () => {
+    const signIn = rig.gh.sessions.login('ada', 'old-password-1', META);
+    await held.verifying;
+    const now = rig.clock();
+    await rig.store.updateUser((await ada()).id, { status: 'banned', revokedBefore: now }, now);
+    await rig.store.revokeUserSessions((await ada()).id, 'user_banned', now);
+    held.release();
+    await expect(signIn).rejects.toMatchObject({ code: 'invalid_credentials' });
+    expect(await rig.store.listSessions((await ada()).id)).toEqual([]);
+  });
+
+  it('refuses to refresh a session older than the account’s cut-off, even one its revocation missed', async () => {
+    held.release();
+    const pair = await rig.gh.sessions.login('ada', 'old-password-1', META);
+    rig.clock.advance(1000);
+    // The cut-off alone, as if the per-session revocation had not reached this row.
+    await rig.store.updateUser(pair.user.id, { revokedBefore: rig.clock() }, rig.clock());
+    await expect(rig.gh.sessions.refresh(pair.refreshToken, META)).rejects.toMatchObject({
+      code: 'invalid_grant',
+    });
+    expect((await rig.store.findSession(pair.sessionId))?.revokedAt).not.toBeNull();
   });
 });

@@ -40,11 +40,11 @@ export async function setPassword(
   user: User,
   password: string,
   options: SetPasswordOptions,
-): Promise<{ readonly revoked: number }> {
+): Promise<{ readonly revoked: number; readonly user: User }> {
   checkPasswordPolicy(password, user.username);
   const passwordHash = options.passwordHash ?? (await deps.hasher.hash(password));
   const now = deps.clock();
-  await deps.store.updateUser(
+  const updated = await deps.store.updateUser(
     user.id,
     { passwordHash, passwordChangedAt: now, ...(options.everywhere ? { revokedBefore: now } : {}) },
     now,
@@ -53,5 +53,6 @@ export async function setPassword(
     except: options.keepSession,
   });
   await deps.store.endPasswordLinks(user.id, now);
-  return { revoked };
+  // The user as it is now: a session started after this must carry the new password's epoch.
+  return { revoked, user: updated ?? user };
 }

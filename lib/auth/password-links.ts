@@ -152,7 +152,7 @@ export function createPasswordLinks(deps: CoreDeps): PasswordLinks {
       // Banned or deleted while the password was hashing: the link is spent, nothing else changes.
       const current = await store.findUserById(user.id);
       if (!current || !isActive(current)) throw new InvalidLinkError();
-      await setPassword({ store, hasher, clock }, current, newPassword, {
+      const { revoked, user: updated } = await setPassword({ store, hasher, clock }, current, newPassword, {
         reason: 'password_reset',
         everywhere: true,
         passwordHash,
@@ -164,10 +164,10 @@ export function createPasswordLinks(deps: CoreDeps): PasswordLinks {
         sessionId: null,
         ip: meta.ip,
         userAgent: meta.userAgent,
-        detail: link.purpose,
+        detail: `${link.purpose}; ${revoked} session(s) revoked`,
         actorId: null,
       });
-      return sessions.startSessionFor(current, meta);
+      return sessions.startSessionFor(updated, meta);
     },
   };
 }

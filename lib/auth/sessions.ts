@@ -204,7 +204,11 @@ export function createSessionService(deps: SessionDeps): SessionService {
       absoluteExpiresAt,
       userAgent: meta.userAgent,
       ip: meta.ip,
+      // The password as it was checked: one changed (or an account banned or deleted) since
+      // then gets no session, rather than one the revocation that just ran missed.
+      passwordEpoch: user.passwordChangedAt,
     });
+    if (!session) throw new InvalidCredentialsError();
     await event('login_ok', meta, { userId: user.id, sessionId: session.id });
     return issue(user, session, session.gen, now);
   }
@@ -261,6 +265,10 @@ export function createSessionService(deps: SessionDeps): SessionService {
     const user = await store.findUserById(session.userId);
     if (!user || user.deletedAt !== null) return reject('user_inactive', session, meta, 'user_deleted');
     if (user.status !== 'active') return reject('user_inactive', session, meta, 'user_banned');
+    // Older than the user's cut-off (a reset, a ban lifted since): over, whatever its own row says.
+    if (user.revokedBefore !== null && session.createdAt < user.revokedBefore) {
+      return reject('revoked', session, meta, 'admin', 'older than the account’s cut-off');
+    }
 
     if (token.gen === session.gen) {
       const idleExpiresAt = Math.min(now + config.refreshTtl * 1000, session.absoluteExpiresAt);

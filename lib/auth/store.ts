@@ -91,6 +91,12 @@ export interface NewSession {
   readonly absoluteExpiresAt: number;
   readonly userAgent: string | null;
   readonly ip: string | null;
+  /**
+   * The user's passwordChangedAt as read when the password was checked. When given, the
+   * session is created only if it is still that: a sign-in with the old password that was
+   * mid-hash when the password changed gets nothing.
+   */
+  readonly passwordEpoch?: number | null;
 }
 
 export type AuthEventType =
@@ -231,7 +237,13 @@ export interface Store {
    */
   eraseUserTraces(userId: string): Promise<void>;
 
-  createSession(session: NewSession): Promise<Session>;
+  /**
+   * Creates a session only if its user is active and not deleted at that moment (and, with
+   * `passwordEpoch`, still has that password), decided in the same statement: a sign-in that
+   * raced a ban, a deletion or a password change/reset gets null instead of a session the
+   * revocation that just ran could not see.
+   */
+  createSession(session: NewSession): Promise<Session | null>;
   findSession(id: string): Promise<Session | null>;
   /**
    * Advances `gen` from `expectedGen` to `expectedGen + 1` in one conditional write, only if

@@ -163,22 +163,52 @@ export function createStore(db: Kysely<Database>, dialect: DialectName): Store {
     },
 
     async createSession(s) {
+      // INSERT … SELECT from the user's row, so the check and the insert are one statement.
+      // PostgreSQL: FOR SHARE makes a concurrent ban or password change wait for this insert
+      // (and then revoke the new session with the rest), or this insert wait for it (and then
+      // find the row changed and insert nothing). SQLite runs one writer at a time.
+      const text = (value: string | null) => sql<string>`cast(${value} as text)`;
+      const time = (value: number) => sql<number>`cast(${value} as bigint)`;
       const row = await db
         .insertInto('sessions')
-        .values({
-          id: s.id,
-          user_id: s.userId,
-          gen: 0,
-          created_at: s.now,
-          rotated_at: s.now,
-          idle_expires_at: s.idleExpiresAt,
-          absolute_expires_at: s.absoluteExpiresAt,
-          user_agent: s.userAgent,
-          ip: s.ip,
-        })
+        .columns([
+          'id',
+          'user_id',
+          'gen',
+          'created_at',
+          'rotated_at',
+          'idle_expires_at',
+          'absolute_expires_at',
+          'user_agent',
+          'ip',
+        ])
+        .expression((eb) =>
+          eb
+            .selectFrom('users')
+            .select([
+              text(s.id).as('id'),
+              'users.id as user_id',
+              sql<number>`0`.as('gen'),
+              time(s.now).as('created_at'),
+              time(s.now).as('rotated_at'),
+              time(s.idleExpiresAt).as('idle_expires_at'),
+              time(s.absoluteExpiresAt).as('absolute_expires_at'),
+              text(s.userAgent).as('user_agent'),
+              text(s.ip).as('ip'),
+            ])
+            .where('users.id', '=', s.userId)
+            .where('users.status', '=', 'active')
+            .where('users.deleted_at', 'is', null)
+            .$if(s.passwordEpoch !== undefined, (qb) =>
+              s.passwordEpoch === null
+                ? qb.where('users.password_changed_at', 'is', null)
+                : qb.where('users.password_changed_at', '=', s.passwordEpoch!),
+            )
+            .$if(dialect === 'postgres', (qb) => qb.forShare()),
+        )
         .returningAll()
-        .executeTakeFirstOrThrow();
-      return toSession(row);
+        .executeTakeFirst();
+      return row ? toSession(row) : null;
     },
     async findSession(id) {
       const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();

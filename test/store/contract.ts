@@ -307,6 +307,33 @@ export function storeContract(
       expect(await store.revocationsSince(T + 8)).toEqual({ sessions: [], users: [] });
     });
 
+    it('creates a session only for an active, undeleted user, with the password it was checked against', async () => {
+      await user('u1', 'jon');
+      await user('u2', 'ada');
+      await user('u3', 'eve');
+      const make = (id: string, userId: string, passwordEpoch?: number | null) =>
+        store.createSession({
+          id,
+          userId,
+          now: T,
+          idleExpiresAt: T + 1000,
+          absoluteExpiresAt: T + 5000,
+          userAgent: null,
+          ip: null,
+          ...(passwordEpoch === undefined ? {} : { passwordEpoch }),
+        });
+      expect(await make('s1', 'u1', null)).toMatchObject({ id: 's1', userId: 'u1', gen: 0, userAgent: null });
+      await store.updateUser('u1', { passwordChangedAt: T + 1 }, T + 1);
+      expect(await make('s2', 'u1', null)).toBeNull();
+      expect(await make('s3', 'u1', T + 1)).toMatchObject({ id: 's3' });
+      await store.updateUser('u2', { status: 'banned' }, T);
+      expect(await make('s4', 'u2')).toBeNull();
+      await store.updateUser('u3', { deletedAt: T }, T);
+      expect(await make('s5', 'u3')).toBeNull();
+      expect(await make('s6', 'nobody')).toBeNull();
+      expect(await store.findSession('s2')).toBeNull();
+    });
+
     it('filters and pages the audit trail by user and type, with the actor', async () => {
       const base = { sessionId: null, ip: null, userAgent: null, detail: null };
       await store.recordEvent({ ...base, at: T, type: 'login_ok', userId: 'u1' });
