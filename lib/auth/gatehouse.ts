@@ -140,7 +140,7 @@ export async function createGatehouse(parts: GatehouseParts): Promise<Gatehouse>
   // Every write that revokes something refreshes this process's set at once (the store
   // decides what "revoked" means: lib/auth/revocation-feed.ts).
   let watch: RevocationWatch | null = null;
-  const store = reportingRevocations(parts.store, () => void watch?.refresh());
+  const store = reportingRevocations(parts.store, () => void watch?.changed());
   const keyring = await keyringFor(config.secret, config.previousSecrets);
   const clock = parts.clock ?? systemClock;
   const random = parts.random ?? cryptoRandom;

@@ -92,6 +92,7 @@ describe('revocation watch', () => {
       accessTtl,
       log: (line) => logs.push(line),
       staleWaitMs: 20,
+      loadTimeoutMs: 50,
     });
     return { clock, feed, logs, watch };
   };
@@ -144,12 +145,16 @@ describe('revocation watch', () => {
     clock.advance(5000);
     expect((await watch.current()).set.refuses(token('s1', 'u', T))).toBe(true);
     clock.advance(5000);
-    await watch.current();
+    await (
+      await watch.current()
+    ).background;
     expect(logs).toHaveLength(1);
     expect(logs[0]).toMatch(/unreachable \(ECONNREFUSED\).*from 5 s ago/);
     feed.fail(null);
     clock.advance(5000);
-    await watch.current();
+    await (
+      await watch.current()
+    ).background;
     expect(logs[1]).toMatch(/reachable again/);
   });
 
@@ -168,6 +173,35 @@ describe('revocation watch', () => {
     clock.advance(1000);
     // An interval after the failure: one more try, in the background.
     expect((await watch.current()).background).toBeInstanceOf(Promise);
+    expect(feed.calls).toHaveLength(3);
+  });
+
+  it('counts a feed that never answers as failed: the set is never frozen behind it', async () => {
+    const { clock, feed, logs, watch } = setup();
+    await watch.current();
+    feed.hangForever();
+    clock.advance(4000);
+    await watch.current(); // waits its 20 ms; the load times out 30 ms later
+    await watch.refresh(); // joins the hung load until its timeout
+    expect(logs[0]).toMatch(/unreachable \(no answer in 50 ms\)/);
+    // Failed now: nobody waits, and one new try per interval.
+    clock.advance(1000);
+    expect((await watch.current()).background).toBeUndefined();
+    clock.advance(1000);
+    expect((await watch.current()).background).toBeInstanceOf(Promise);
+    expect(feed.calls).toHaveLength(3);
+  });
+
+  it('refreshes once more when something is revoked here while a refresh is running', async () => {
+    const { feed, watch } = setup();
+    await watch.current();
+    // A poll starts and reads; the revocation is written after its read.
+    const running = watch.refresh();
+    feed.revoke('late');
+    const changed = watch.changed();
+    await running;
+    await changed;
+    expect(watch.set.refuses(token('late', 'u', T))).toBe(true);
     expect(feed.calls).toHaveLength(3);
   });
 

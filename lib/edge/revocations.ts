@@ -77,6 +77,9 @@ export const FEED_OVERLAP_MS = 30_000;
 /** The longest a request waits for a stale set to be refreshed before going on with what it has. */
 export const STALE_WAIT_MS = 1000;
 
+/** A feed that has not answered in this long has failed (a hung connection must not freeze the set). */
+export const LOAD_TIMEOUT_MS = 5000;
+
 export interface RevocationWatchOptions {
   /** Fetches the feed: everything since `since` (ms), or the whole horizon when null. Throws on failure. */
   readonly load: (since: number | null) => Promise<RevocationFeed>;
@@ -88,6 +91,7 @@ export interface RevocationWatchOptions {
   /** Where "the feed could not be reached" goes; once per outage, and once when it is back. */
   readonly log: (line: string) => void;
   readonly staleWaitMs?: number;
+  readonly loadTimeoutMs?: number;
 }
 
 export interface RevocationWatch {
@@ -96,11 +100,17 @@ export interface RevocationWatch {
    * I/O. Older: at once too, with `background` refreshing it (hand it to waitUntil). Older than
    * twice the interval, or never loaded: waits up to STALE_WAIT_MS for a refresh first, then
    * goes on with the last known set (logged) — a feed outage must not stop the site. Once a
-   * refresh has failed, requests stop waiting and the feed is tried once per interval.
+   * refresh has failed (or not answered within LOAD_TIMEOUT_MS), requests stop waiting and the
+   * feed is tried once per interval, in the background, until it answers again.
    */
   current(): Promise<{ readonly set: RevocationSet; readonly background?: Promise<void> }>;
   /** Refreshes now (one at a time: callers during a refresh share it). Never rejects. */
   refresh(): Promise<void>;
+  /**
+   * Something was just revoked here: refresh now, and once more after a refresh already
+   * running (it may have read before the revocation was written). Never rejects.
+   */
+  changed(): Promise<void>;
   /** When the set was last refreshed successfully (ms), null before the first. */
   readonly loadedAt: number | null;
   readonly set: RevocationSet;
@@ -111,6 +121,7 @@ export function createRevocationWatch(options: RevocationWatchOptions): Revocati
   const pollMs = options.pollSeconds * 1000;
   const horizonMs = (options.accessTtl + HORIZON_MARGIN) * 1000;
   const staleWaitMs = options.staleWaitMs ?? STALE_WAIT_MS;
+  const loadTimeoutMs = options.loadTimeoutMs ?? LOAD_TIMEOUT_MS;
   const set = new RevocationSet();
   let loadedAt: number | null = null;
   /** The feed's own clock at its last answer: the next `since`. */
@@ -119,10 +130,16 @@ export function createRevocationWatch(options: RevocationWatchOptions): Revocati
   /** When the last refresh failed; null while the feed answers. */
   let failedAt: number | null = null;
 
+  /** A change reported while a refresh was running: run once more after it. */
+  let again: Promise<void> | null = null;
+
   function refresh(): Promise<void> {
     inFlight ??= (async () => {
       try {
-        const feed = await load(cursor === null ? null : cursor - FEED_OVERLAP_MS);
+        const feed = await withTimeout(
+          load(cursor === null ? null : cursor - FEED_OVERLAP_MS),
+          loadTimeoutMs,
+        );
         set.apply(feed);
         set.prune(feed.now - horizonMs);
         cursor = feed.now;
@@ -147,16 +164,27 @@ export function createRevocationWatch(options: RevocationWatchOptions): Revocati
     return inFlight;
   }
 
+  function changed(): Promise<void> {
+    if (!inFlight) return refresh();
+    again ??= inFlight.then(() => {
+      again = null;
+      return refresh();
+    });
+    return again;
+  }
+
   async function current() {
     const now = clock();
     const age = loadedAt === null ? Infinity : now - loadedAt;
     if (age < pollMs) return { set };
     // While the feed is down, one try per interval, and no request waits for it: an outage
     // must cost the site nothing but the bound (logged once).
-    const failing = failedAt !== null && now - failedAt < pollMs;
-    if (failing && !inFlight) return { set };
+    if (failedAt !== null) {
+      if (inFlight || now - failedAt < pollMs) return { set };
+      return { set, background: refresh() };
+    }
     const refreshing = refresh();
-    if (age < 2 * pollMs || failing) return { set, background: refreshing };
+    if (age < 2 * pollMs) return { set, background: refreshing };
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       refreshing,
@@ -171,9 +199,21 @@ export function createRevocationWatch(options: RevocationWatchOptions): Revocati
   return {
     current,
     refresh,
+    changed,
     set,
     get loadedAt() {
       return loadedAt;
     },
   };
+}
+
+/** The promise, or a rejection once `ms` have passed without it settling. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
