@@ -112,7 +112,8 @@ function prepareRequest(req: IncomingMessage, res: ServerResponse, config: AuthC
 /**
  * A client sending sign-ins faster than any person is answered here, before Next.js and the
  * counters' store spend a millisecond or two each on it (lib/auth/request-rate.ts): a flood
- * must not queue signed-in users behind its refusals. Both doors count: the JSON route, and
+ * must not queue signed-in users behind its refusals. Both doors count: the JSON routes that
+ * hash a password (sign-in, password change), and
  * every POST to a page or carrying Next-Action — a server action can be invoked at any page's
  * path, and sign-in is one (the others, sign-out included, are one click each, far below the
  * rate). Same code
@@ -123,7 +124,7 @@ function shedSignIn(req: IncomingMessage, res: ServerResponse, client: string, r
   const path = signInPath(req.url);
   const page = !isNonPage(path);
   const action = Boolean(req.headers['next-action']);
-  if (req.method !== 'POST' || (path !== '/api/auth/login' && !page && !action)) return false;
+  if (req.method !== 'POST' || (!HASHING_ROUTES.has(path) && !page && !action)) return false;
   const wait = rate.take(client);
   if (wait === 0) return false;
   const headers = {
@@ -155,6 +156,9 @@ function shedSignIn(req: IncomingMessage, res: ServerResponse, client: string, r
   req.resume();
   return true;
 }
+
+/** The JSON routes that hash a password: sign-in, and a password change (two hashes each). */
+const HASHING_ROUTES = new Set(['/api/auth/login', '/api/auth/password']);
 
 /** API routes and Next's own files: paths no page (and so no server action) lives at. */
 function isNonPage(path: string): boolean {

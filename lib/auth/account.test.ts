@@ -333,6 +333,17 @@ describe('account', () => {
       ).resolves.toMatchObject({ revoked: 1 });
     });
 
+    it('the same password again is refused before any hashing or counting: nothing would change', async () => {
+      const here = await browser().signIn();
+      const before = await jonsHash();
+      const error = await failure(
+        account().changePassword(here, { current: NEW_PASSWORD, next: NEW_PASSWORD }, META, () => undefined),
+      );
+      expect(error).toBeInstanceOf(WeakPasswordError);
+      expect((error as Error).message).toMatch(/differ/);
+      expect(await jonsHash()).toBe(before);
+    });
+
     it('a current password over the length cap is a bad request, not a hash', async () => {
       const here = await browser().signIn();
       const error = await failure(

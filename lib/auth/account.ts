@@ -2,6 +2,7 @@ import {
   InvalidCredentialsError,
   InvalidRequestError,
   InvalidTokenError,
+  WeakPasswordError,
   NotFoundError,
 } from '../edge/errors';
 import type { CoreDeps } from './core-deps';
@@ -179,6 +180,9 @@ export function createAccount(deps: CoreDeps): Account {
       // A new password the policy refuses is refused before anything is counted or hashed: the
       // answer says nothing about the current password.
       checkPasswordPolicy(next, user.username);
+      // Same as the current one: nothing would change but two hashes spent (a cheap way to keep
+      // the hashing slots busy with a valid session).
+      if (next === current) throw new WeakPasswordError('the new password must differ from the current one');
 
       // Charged before the current password is hashed, on sign-in's own counters and its device
       // cookie: guessing through the account page is guessing at the sign-in form.

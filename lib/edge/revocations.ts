@@ -71,8 +71,12 @@ export class RevocationSet {
  */
 export const HORIZON_MARGIN = 60;
 
-/** How far back a feed reaches for entries older than `since`: commit lag and clock skew between writers. */
-export const FEED_OVERLAP_MS = 30_000;
+/**
+ * How far back a feed reaches for entries older than `since`: commit lag (a write that waited
+ * for a lock) and clock skew between the instances that stamp `revoked_at`. Instances' clocks
+ * must agree within this (NTP does far better); the cost is re-sending one minute of entries.
+ */
+export const FEED_OVERLAP_MS = 60_000;
 
 /** The longest a request waits for a stale set to be refreshed before going on with what it has. */
 export const STALE_WAIT_MS = 1000;

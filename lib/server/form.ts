@@ -4,8 +4,13 @@ import type { CookieSpec } from '../http/cookies';
 
 /** Shared by the server actions: reading a posted form, writing the cookies an outcome carries. */
 
-/** A text field, or undefined (a file upload under that name counts as missing). */
-export function stringField(form: FormData, name: string): string | undefined {
+/**
+ * A text field, or undefined (a file upload under that name counts as missing). An action can
+ * be called with any body, not only a form (every export of a 'use server' file is an
+ * endpoint): anything that is not FormData has no fields, and the action answers "missing".
+ */
+export function stringField(form: unknown, name: string): string | undefined {
+  if (!(form instanceof FormData)) return undefined;
   const value = form.get(name);
   return typeof value === 'string' ? value : undefined;
 }
