@@ -54,6 +54,9 @@ export function createStore(db: Kysely<Database>, dialect: DialectName): Store {
       return row ? toUser(row) : null;
     },
     async findUserByUsername(username) {
+      // No name has a NUL, and PostgreSQL refuses one in a text parameter (an error that would
+      // read as an outage): no match, on both dialects.
+      if (username.includes('\0')) return null;
       const row = await db
         .selectFrom('users')
         .selectAll()
@@ -74,6 +77,7 @@ export function createStore(db: Kysely<Database>, dialect: DialectName): Store {
     },
     async searchUsers({ query, limit, offset }) {
       const text = query?.trim() ?? '';
+      if (text.includes('\0')) return { users: [], total: 0 };
       // LIKE with the user's text as a literal: % _ and the escape character itself escaped.
       const pattern = `%${usernameKey(text).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       const base = db

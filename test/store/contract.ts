@@ -246,6 +246,9 @@ export function storeContract(
       // LIKE's own characters are literals.
       expect((await store.searchUsers({ query: '%', limit: 10, offset: 0 })).users.map((u) => u.id)).toEqual(['u4']);
       expect((await store.searchUsers({ query: '_', limit: 10, offset: 0 })).users.map((u) => u.id)).toEqual(['u4']);
+      // A NUL matches nothing (PostgreSQL would refuse it as a parameter).
+      expect(await store.searchUsers({ query: 'jo\0n', limit: 10, offset: 0 })).toEqual({ users: [], total: 0 });
+      expect(await store.findUserByUsername('jon\0')).toBeNull();
       const page = await store.searchUsers({ query: '', limit: 2, offset: 1 });
       expect(page.total).toBe(3);
       expect(page.users.map((u) => u.id)).toEqual(['u1', 'u4']);
