@@ -220,6 +220,7 @@ const COMMAND_EVENT_TYPES: ReadonlySet<AuthEventType> = new Set([
   'admin_granted',
   'admin_revoked',
   'unlocked',
+  'password_link_created',
 ]);
 /** Failed sign-ins looked at for the addresses an unlock forgets (the throttle's window is a day). */
 const UNLOCK_EVENT_LOOKBACK = 500;
