@@ -149,10 +149,16 @@ test.describe('what a client cannot choose', () => {
   test("an access cookie sent twice — Jon's and Ada's — is nobody, on pages and API alike", async ({
     playwright,
   }) => {
-    const login = await playwright.request.newContext({ baseURL: BASE_URL });
-    const jon = await accessToken(login, 'jon');
-    const ada = await accessToken(login, 'ada');
-    await login.dispose();
+    // Two clients: one signing in over the other's cookies would end that session (sign-in
+    // replaces the session a browser had), and the revocation set would refuse its token.
+    const signIn = async (user: 'jon' | 'ada') => {
+      const login = await playwright.request.newContext({ baseURL: BASE_URL });
+      const token = await accessToken(login, user);
+      await login.dispose();
+      return token;
+    };
+    const jon = await signIn('jon');
+    const ada = await signIn('ada');
     // A fresh client with no cookie jar of its own: the Cookie header below is all it sends.
     const client = await playwright.request.newContext({ baseURL: BASE_URL });
     const as = (cookie: string) => ({ headers: { cookie }, maxRedirects: 0 });
