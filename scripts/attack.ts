@@ -19,7 +19,7 @@
  *
  * Loopback only, by construction: the server is started here and bound to 127.0.0.1.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
@@ -31,6 +31,7 @@ import { createArgon2Hasher } from '../lib/auth/passwords';
 import { cryptoRandom } from '../lib/edge/random';
 import { createUserAdmin } from '../lib/auth/users';
 import { openSqliteStore } from '../lib/store/sqlite';
+import { startBuiltServer, waitUntilUp } from './support/built-server';
 
 const ROOT = join(__dirname, '..');
 const HOST = '127.0.0.1';
@@ -109,35 +110,8 @@ async function seed(dbPath: string) {
 }
 
 function startServer(dbPath: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server.ts')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      AUTH_SECRET: randomBytes(32).toString('base64url'),
-      AUTH_DEMO: '0',
-      DATABASE_URL: `file:${dbPath}`,
-      PORT: String(PORT),
-      HOST,
-      AUTH_INTERNAL_URL: `http://${HOST}:${PORT}`,
-      // Long enough that the measured page loads never need a refresh.
-      AUTH_ACCESS_TTL: '3600',
-      AUTH_REFRESH_TTL: '7200',
-    },
-  });
-}
-
-async function waitUntilUp(server: ChildProcess) {
-  for (let i = 0; i < 600; i++) {
-    if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}`);
-    try {
-      if ((await send('GET', '/login')).status === 200) return;
-    } catch {
-      // not yet listening
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not start within 60 s');
+  // Long enough that the measured page loads never need a refresh.
+  return startBuiltServer({ host: HOST, port: PORT, dbPath, env: { AUTH_ACCESS_TTL: '3600', AUTH_REFRESH_TTL: '7200' } });
 }
 
 /** Resident memory of the server, sampled; VmHWM at the end is the kernel's own peak. */
@@ -182,7 +156,7 @@ async function main() {
   const stop = () => server.exitCode === null && server.kill('SIGTERM');
   process.on('exit', stop);
   try {
-    await waitUntilUp(server);
+    await waitUntilUp(server, `http://${HOST}:${PORT}`);
     const mem = memory(server.pid!);
 
     const idleRss = mem.rss();

@@ -18,8 +18,7 @@
  *
  *   REV_TRIALS=20 REV_SECONDS=8 REV_CONCURRENCY=16 REV_ROUNDS=2 npm run bench:revocation
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -28,6 +27,7 @@ import { createArgon2Hasher } from '../lib/auth/passwords';
 import type { Store } from '../lib/auth/store';
 import { cryptoRandom, randomId } from '../lib/edge/random';
 import { openSqliteStore } from '../lib/store/sqlite';
+import { startBuiltServer, stopServer, waitUntilUp } from './support/built-server';
 
 const ROOT = join(__dirname, '..');
 const HOST = '127.0.0.1';
@@ -68,18 +68,12 @@ function send(
 }
 
 function startServer(dbPath: string, poll: number): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server.ts')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
+  return startBuiltServer({
+    host: HOST,
+    port: PORT,
+    dbPath,
     env: {
-      ...process.env,
-      AUTH_SECRET: randomBytes(32).toString('base64url'),
-      AUTH_DEMO: '0',
-      DATABASE_URL: `file:${dbPath}`,
-      PORT: String(PORT),
-      HOST,
       AUTH_PUBLIC_URL: `http://${HOST}:${PORT}`,
-      AUTH_INTERNAL_URL: `http://${HOST}:${PORT}`,
       AUTH_COOKIE_SECURE: 'false',
       AUTH_ACCESS_TTL: '900',
       AUTH_REFRESH_TTL: '7200',
@@ -92,25 +86,7 @@ function startServer(dbPath: string, poll: number): ChildProcess {
   });
 }
 
-async function waitUntilUp(server: ChildProcess): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}`);
-    try {
-      if ((await send('GET', '/login')).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not start within 60 s');
-}
-
-async function stop(server: ChildProcess): Promise<void> {
-  if (server.exitCode !== null) return;
-  const exited = new Promise((r) => server.once('exit', r));
-  server.kill('SIGTERM');
-  await exited;
-}
+const up = (server: ChildProcess) => waitUntilUp(server, `http://${HOST}:${PORT}`);
 
 interface Signed {
   access: string;
@@ -260,18 +236,18 @@ async function main() {
   let server: ChildProcess | undefined;
   try {
     server = startServer(dbPath, POLL);
-    await waitUntilUp(server);
+    await up(server);
     await latency(store, users);
-    await stop(server);
+    await stopServer(server);
 
     const rates: Record<'with' | 'without', number[]> = { with: [], without: [] };
     for (let round = 0; round < ROUNDS; round++) {
       for (const kind of ['with', 'without'] as const) {
         server = startServer(dbPath, kind === 'with' ? POLL : 0);
-        await waitUntilUp(server);
+        await up(server);
         const { access } = await signIn(users[0]!.username);
         rates[kind].push(await throughput(access));
-        await stop(server);
+        await stopServer(server);
       }
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -284,7 +260,7 @@ async function main() {
     );
     console.log(`  ratio: ${(mean(rates.with) / mean(rates.without)).toFixed(3)}×`);
   } finally {
-    if (server) await stop(server);
+    if (server) await stopServer(server);
     await store.close();
     agent.destroy();
     rmSync(dir, { recursive: true, force: true });

@@ -8,55 +8,19 @@ import {
 } from '../lib/http/handlers/account';
 import { handleLogin } from '../lib/http/handlers/login';
 import { makeRig, type TestRig } from './helpers';
+import { ORIGIN, request, setCookies, type Body } from './requests';
 
 /**
  * The account API's handlers driven with real Web Requests against a temporary SQLite
  * database, as Next.js calls them (app/api/auth/sessions/** and app/api/auth/password only add
  * `await getGatehouse()` and the `[id]` segment).
  */
-const ORIGIN = 'http://gatehouse.test';
 const A = 'gatehouse-access';
 const R = 'gatehouse-refresh';
 const NEW_PASSWORD = 'a brand new passphrase';
 const CHROME =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-type Body = { json?: unknown; form?: Record<string, string>; raw?: string; type?: string };
-
-function request(
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-  body: Body = {},
-): Request {
-  const h = new Headers({ host: 'gatehouse.test', ...headers });
-  let payload: string | undefined;
-  if (body.json !== undefined) {
-    payload = JSON.stringify(body.json);
-    h.set('content-type', 'application/json');
-  } else if (body.form) {
-    payload = new URLSearchParams(body.form).toString();
-    h.set('content-type', 'application/x-www-form-urlencoded');
-  } else if (body.raw !== undefined) {
-    payload = body.raw;
-    if (body.type) h.set('content-type', body.type);
-  }
-  return new Request(`${ORIGIN}${path}`, { method, headers: h, body: payload });
-}
-
-/** Cookie name → {value, attributes} from a response's Set-Cookie headers. */
-function setCookies(res: Response): Record<string, { value: string; attrs: string }> {
-  const out: Record<string, { value: string; attrs: string }> = {};
-  for (const line of res.headers.getSetCookie()) {
-    const [pair, ...attrs] = line.split(';');
-    const eq = pair!.indexOf('=');
-    out[pair!.slice(0, eq)] = {
-      value: decodeURIComponent(pair!.slice(eq + 1)),
-      attrs: attrs.join(';').trim(),
-    };
-  }
-  return out;
-}
 
 const expectCleared = (res: Response) => {
   const cookies = setCookies(res);

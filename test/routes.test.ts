@@ -7,49 +7,16 @@ import { handleLogout } from '../lib/http/handlers/logout';
 import { handleAdmin, handlePrivate } from '../lib/http/handlers/protected';
 import { handleToken } from '../lib/http/handlers/token';
 import { makeRig, type TestRig } from './helpers';
+import { get, ORIGIN, post, setCookies } from './requests';
 
 /**
  * The route handlers driven with real Web Requests against a temporary SQLite database, exactly
  * as Next.js calls them (app/api/** only adds `await getGatehouse()`).
  */
-const ORIGIN = 'http://gatehouse.test';
 const SEC = 1000;
-
-type Body = { json?: unknown; form?: Record<string, string>; raw?: string | Uint8Array; type?: string };
-
-function post(path: string, body: Body = {}, headers: Record<string, string> = {}): Request {
-  const h = new Headers({ host: 'gatehouse.test', ...headers });
-  let payload: BodyInit | undefined;
-  if (body.json !== undefined) {
-    payload = JSON.stringify(body.json);
-    h.set('content-type', 'application/json');
-  } else if (body.form) {
-    payload = new URLSearchParams(body.form).toString();
-    h.set('content-type', 'application/x-www-form-urlencoded');
-  } else if (body.raw !== undefined) {
-    payload = body.raw as BodyInit;
-    if (body.type) h.set('content-type', body.type);
-  }
-  return new Request(`${ORIGIN}${path}`, { method: 'POST', headers: h, body: payload });
-}
 
 /** What a browser adds to a plain HTML form post (no JavaScript): it expects a page back. */
 const BROWSER_FORM = { origin: ORIGIN, 'sec-fetch-site': 'same-origin', 'sec-fetch-dest': 'document', accept: 'text/html,*/*;q=0.8' };
-
-function get(path: string, headers: Record<string, string> = {}): Request {
-  return new Request(`${ORIGIN}${path}`, { headers: { host: 'gatehouse.test', ...headers } });
-}
-
-/** Cookie name → {value, attributes} from a response's Set-Cookie headers. */
-function setCookies(res: Response): Record<string, { value: string; attrs: string }> {
-  const out: Record<string, { value: string; attrs: string }> = {};
-  for (const line of res.headers.getSetCookie()) {
-    const [pair, ...attrs] = line.split(';');
-    const eq = pair!.indexOf('=');
-    out[pair!.slice(0, eq)] = { value: decodeURIComponent(pair!.slice(eq + 1)), attrs: attrs.join(';').trim() };
-  }
-  return out;
-}
 
 describe('route handlers', () => {
   let rig: TestRig;

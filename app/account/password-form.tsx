@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState, useEffect, useId, useRef } from 'react';
-import { useFormStatus } from 'react-dom';
+import { SubmitButton } from '../components/submit-button';
 import { changePassword, type AccountActionState } from '@/lib/server/account-actions';
 import { errorText, noticeText } from './messages';
 
@@ -68,16 +68,7 @@ export function PasswordForm({ username }: { username: string }) {
       <p className="muted hint" id="new-password-hint">
         At least 8 characters, not your username and not a commonly used password.
       </p>
-      <SubmitButton />
+      <SubmitButton label="Change password" pendingLabel="Changing password…" />
     </form>
-  );
-}
-
-function SubmitButton() {
-  const { pending } = useFormStatus();
-  return (
-    <button type="submit" disabled={pending} aria-busy={pending || undefined}>
-      {pending ? 'Changing password…' : 'Change password'}
-    </button>
   );
 }

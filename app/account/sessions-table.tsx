@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState } from 'react';
-import { useFormStatus } from 'react-dom';
+import { SubmitButton } from '../components/submit-button';
 import { revokeSession, type AccountActionState } from '@/lib/server/account-actions';
 import { TableScroll } from '../components/table-scroll';
 import { errorText, noticeText } from './messages';
@@ -89,19 +89,10 @@ export function SessionsTable({ sessions }: { sessions: readonly SessionRow[] })
 }
 
 function RevokeButton({ session }: { session: SessionRow }) {
-  const { pending } = useFormStatus();
   const what = session.current
     ? `Revoke this device's session (${session.device}) and sign out`
     : `Revoke the session of ${session.device}, signed in ${session.signedIn.text}`;
   return (
-    <button
-      type="submit"
-      className="secondary small"
-      disabled={pending}
-      aria-busy={pending || undefined}
-      aria-label={what}
-    >
-      {pending ? 'Revoking…' : 'Revoke'}
-    </button>
+    <SubmitButton label="Revoke" pendingLabel="Revoking…" accessibleName={what} className="secondary small" />
   );
 }

@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState, useId, type ReactNode } from 'react';
-import { useFormStatus } from 'react-dom';
+import { SubmitButton } from '../components/submit-button';
 import type { AdminActionState } from '@/lib/server/admin-actions';
 import { adminMessage } from './messages';
 import { OneTimeLink } from './one-time-link';
@@ -51,11 +51,11 @@ export function ActionForm({
           {confirm}
         </label>
       ) : null}
-      <Submit
+      <SubmitButton
         label={label}
         pendingLabel={pendingLabel}
         accessibleName={accessibleName}
-        variant={variant}
+        className={variant}
         describedBy={state.error || state.done ? messageId : undefined}
       />
       <div aria-live="polite" id={messageId}>
@@ -71,27 +71,5 @@ export function ActionForm({
       </div>
       {state.link ? <OneTimeLink {...state.link} /> : null}
     </form>
-  );
-}
-
-function Submit(props: {
-  label: string;
-  pendingLabel: string;
-  accessibleName?: string;
-  variant?: 'danger' | 'secondary';
-  describedBy?: string;
-}) {
-  const { pending } = useFormStatus();
-  return (
-    <button
-      type="submit"
-      className={props.variant}
-      disabled={pending}
-      aria-busy={pending || undefined}
-      aria-label={pending ? undefined : props.accessibleName}
-      aria-describedby={props.describedBy}
-    >
-      {pending ? props.pendingLabel : props.label}
-    </button>
   );
 }

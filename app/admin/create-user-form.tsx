@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { useActionState, useId } from 'react';
-import { useFormStatus } from 'react-dom';
+import { SubmitButton } from '../components/submit-button';
 import { createUser, type AdminActionState } from '@/lib/server/admin-actions';
 import { adminMessage } from './messages';
 import { OneTimeLink } from './one-time-link';
@@ -50,7 +50,7 @@ export function CreateUserForm() {
         <input id="new-admin" type="checkbox" name="admin" value="yes" defaultChecked={state.values?.admin} />
         Admin
       </label>
-      <Submit />
+      <SubmitButton label="Create user" pendingLabel="Creating…" />
       <div aria-live="polite">
         {state.error ? (
           <p className="error" role="alert" id={errorId}>
@@ -67,14 +67,5 @@ export function CreateUserForm() {
       </div>
       {state.link ? <OneTimeLink {...state.link} /> : null}
     </form>
-  );
-}
-
-function Submit() {
-  const { pending } = useFormStatus();
-  return (
-    <button type="submit" disabled={pending} aria-busy={pending || undefined}>
-      {pending ? 'Creating…' : 'Create user'}
-    </button>
   );
 }

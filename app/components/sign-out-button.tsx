@@ -1,6 +1,6 @@
 'use client';
 
-import { useFormStatus } from 'react-dom';
+import { SubmitButton } from './submit-button';
 import { signOut } from '@/lib/server/actions';
 
 /**
@@ -11,16 +11,7 @@ import { signOut } from '@/lib/server/actions';
 export function SignOutButton({ className }: { className?: string }) {
   return (
     <form action={signOut} className="sign-out">
-      <Submit className={className} />
+      <SubmitButton label="Sign out" pendingLabel="Signing out…" className={className} />
     </form>
-  );
-}
-
-function Submit({ className }: { className?: string }) {
-  const { pending } = useFormStatus();
-  return (
-    <button type="submit" className={className} disabled={pending} aria-busy={pending || undefined}>
-      {pending ? 'Signing out…' : 'Sign out'}
-    </button>
   );
 }

@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState, useEffect, useId, useRef } from 'react';
-import { useFormStatus } from 'react-dom';
+import { SubmitButton } from '../components/submit-button';
 import { signIn, type SignInState } from '@/lib/server/actions';
 import { messageFor, type LoginError } from './messages';
 
@@ -64,17 +64,7 @@ export function LoginForm({ next, initialError }: { next: string; initialError: 
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? errorId : undefined}
       />
-      <SubmitButton />
+      <SubmitButton label="Sign in" pendingLabel="Signing in…" />
     </form>
-  );
-}
-
-/** Disabled while the action runs, so a second click cannot send the password twice. */
-function SubmitButton() {
-  const { pending } = useFormStatus();
-  return (
-    <button type="submit" disabled={pending} aria-busy={pending || undefined}>
-      {pending ? 'Signing in…' : 'Sign in'}
-    </button>
   );
 }

@@ -1,7 +1,7 @@
 'use client';
 
 import { useActionState, useEffect, useId, useRef } from 'react';
-import { useFormStatus } from 'react-dom';
+import { SubmitButton } from '../components/submit-button';
 import { setPasswordWithLink, type SetPasswordState } from '@/lib/server/password-link-actions';
 import { LinkUnusable } from './link-unusable';
 
@@ -77,17 +77,7 @@ export function SetPasswordForm({ token, username }: { token: string; username: 
         required
         aria-invalid={error?.code === 'mismatch' ? true : undefined}
       />
-      <SubmitButton />
+      <SubmitButton label="Set password" pendingLabel="Setting the password…" />
     </form>
-  );
-}
-
-/** Disabled while the action runs, so a second click cannot post the link twice. */
-function SubmitButton() {
-  const { pending } = useFormStatus();
-  return (
-    <button type="submit" disabled={pending} aria-busy={pending || undefined}>
-      {pending ? 'Setting the password…' : 'Set password'}
-    </button>
   );
 }
