@@ -17,6 +17,7 @@ import { checkPasswordPolicy } from './password-policy';
 import type { SessionService } from './sessions';
 import {
   AUTH_EVENT_TYPES,
+  USERS_COMMAND_AGENT,
   type AuthEventType,
   type PasswordLinkPurpose,
   type StoredEvent,
@@ -89,7 +90,7 @@ export type UsersCommand = typeof USERS_COMMAND;
 export type Actor = SignedIn | UsersCommand;
 
 /** The event's user agent for the command's actions, as the audit trail has always shown it. */
-export const USERS_COMMAND_AGENT = 'users command';
+export { USERS_COMMAND_AGENT };
 
 export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 100;

@@ -6,7 +6,7 @@ import type { CoreDeps } from './core-deps';
 import { setPassword } from './credentials';
 import { checkPasswordPolicy } from './password-policy';
 import type { RequestMeta, TokenPair } from './sessions';
-import type { PasswordLink, PasswordLinkPurpose, Store, User } from './store';
+import { USERS_COMMAND_AGENT, type PasswordLink, type PasswordLinkPurpose, type Store, type User } from './store';
 
 /**
  * One-time links to set a password: resets and invitations (issue 8, part 4).
@@ -99,7 +99,7 @@ export function createPasswordLinkIssuer(deps: PasswordLinkIssuerDeps): Pick<Pas
         sessionId: null,
         ip: null,
         // No admin: the users command made it (its events are told apart by this user agent).
-        userAgent: createdBy === null ? 'users command' : null,
+        userAgent: createdBy === null ? USERS_COMMAND_AGENT : null,
         detail: purpose,
         actorId: createdBy,
       });

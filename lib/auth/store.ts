@@ -149,6 +149,9 @@ export interface AuthEvent {
   readonly actorId?: string | null;
 }
 
+/** The user agent the users command's events carry: what tells them apart in the audit trail. */
+export const USERS_COMMAND_AGENT = 'users command';
+
 /** An event as stored: with its id (newest = highest) and its actor spelled out. */
 export interface StoredEvent extends AuthEvent {
   readonly id: number;
