@@ -35,7 +35,8 @@ export function startBuiltServer(options: {
 /** Resolves once the server answers GET /login with 200; rejects if it exits or takes over a minute. */
 export async function waitUntilUp(server: ChildProcess, origin: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
-    if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}`);
+    if (server.exitCode !== null || server.signalCode !== null)
+      throw new Error(`server exited with ${server.exitCode ?? server.signalCode}`);
     try {
       if ((await fetch(`${origin}/login`)).status === 200) return;
     } catch {
@@ -48,7 +49,7 @@ export async function waitUntilUp(server: ChildProcess, origin: string): Promise
 
 /** SIGTERM, and wait for it to be gone. */
 export async function stopServer(server: ChildProcess): Promise<void> {
-  if (server.exitCode !== null) return;
+  if (server.exitCode !== null || server.signalCode !== null) return;
   const exited = new Promise((r) => server.once('exit', r));
   server.kill('SIGTERM');
   await exited;
