@@ -12,8 +12,8 @@
  */
 import { parseArgs } from 'node:util';
 import { redactUrl } from '../lib/edge/config';
-import { findHaproxy, startCluster } from './support/cluster';
-import { ensureSchema, LOCAL_POSTGRES, schemaUrl } from './support/postgres-schema';
+import { ClusterStartError, findHaproxy, startCluster } from './support/cluster';
+import { LOCAL_POSTGRES, schemaUrl } from './support/postgres-schema';
 
 const DEFAULT_SCHEMA = 'gatehouse_cluster';
 
@@ -48,10 +48,8 @@ async function main() {
     throw new UsageError(
       `a cluster shares one PostgreSQL database: DATABASE_URL must be postgres://… (got "${redactUrl(databaseUrl).slice(0, 100)}")`,
     );
-  if (!databaseUrl) {
-    await ensureSchema(LOCAL_POSTGRES, DEFAULT_SCHEMA);
-    databaseUrl = schemaUrl(LOCAL_POSTGRES, DEFAULT_SCHEMA);
-  }
+  // The store creates the schema the URL names on first start.
+  databaseUrl ||= schemaUrl(LOCAL_POSTGRES, DEFAULT_SCHEMA);
 
   const publicUrl = env.AUTH_PUBLIC_URL ?? (demo ? `http://localhost:${port}` : undefined);
   console.log(`[cluster] starting ${size} instance(s) on ${redactUrl(databaseUrl)}`);
@@ -87,7 +85,7 @@ async function main() {
 
 main().catch((error: unknown) => {
   console.error(
-    `[cluster] cannot start: ${error instanceof UsageError ? error.message : String((error as Error)?.stack ?? error)}`,
+    `[cluster] cannot start: ${error instanceof UsageError || error instanceof ClusterStartError ? error.message : String((error as Error)?.stack ?? error)}`,
   );
   process.exit(1);
 });

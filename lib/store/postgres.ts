@@ -43,11 +43,27 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
   pool.on('error', (error) => console.error('[gatehouse] postgres pool error', error.message));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
-    const current = await sql<{ schema: string | null }>`SELECT current_schema() AS schema`.execute(db);
-    await migratePostgres(db, schema ?? current.rows[0]?.schema ?? 'public');
+    await migratePostgres(db, schema ?? (await targetSchema(db)));
     return createStore(db, 'postgres');
   } catch (error) {
     await db.destroy();
     throw error;
   }
+}
+
+/**
+ * Where the tables go without an explicit schema: the connection's current schema, or — when
+ * DATABASE_URL chose one that does not exist yet (`?options=-c search_path=gatehouse`) — that
+ * one, which the Migrator then creates. Plain identifiers only; anything else stays PostgreSQL's
+ * own error.
+ */
+async function targetSchema(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{
+    current: string | null;
+    path: string;
+  }>`SELECT current_schema() AS current, current_setting('search_path') AS path`.execute(db);
+  const current = rows[0]?.current;
+  if (current) return current;
+  const first = rows[0]?.path.split(',')[0]?.trim() ?? '';
+  return /^[a-z_][a-z0-9_]{0,62}$/.test(first) ? first : 'public';
 }

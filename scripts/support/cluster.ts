@@ -55,6 +55,11 @@ export interface Cluster {
 
 const ROOT = join(__dirname, '..', '..');
 
+/** An instance or the balancer did not come up; what it printed says why. */
+export class ClusterStartError extends Error {
+  override readonly name = 'ClusterStartError';
+}
+
 /** The HAProxy binary, or null with the reason to print. */
 export function findHaproxy(): string | null {
   const found = spawnSync('haproxy', ['-v'], { encoding: 'utf8' });
@@ -77,13 +82,25 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     rmSync(workDir, { recursive: true, force: true });
   };
   try {
-    await Promise.all(instances.map((instance) => waitUntilUp(instance.process, instance.url)));
+    await Promise.all(
+      instances.map((instance) =>
+        waitUntilUp(instance.process, instance.url).catch((error: unknown) => {
+          throw new ClusterStartError(
+            `${instance.name} did not start (${(error as Error).message}); its output says why`,
+          );
+        }),
+      ),
+    );
     const config = join(workDir, 'haproxy.cfg');
     writeFileSync(config, haproxyConfig(options));
     // -db: stay in the foreground, so stopping this process stops it.
     balancer = spawn('haproxy', ['-db', '-f', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     prefixLines(balancer, 'haproxy', log);
-    await waitUntilUp(balancer, `http://127.0.0.1:${options.port}`);
+    await waitUntilUp(balancer, `http://127.0.0.1:${options.port}`).catch((error: unknown) => {
+      throw new ClusterStartError(
+        `HAProxy did not start on port ${options.port} (${(error as Error).message})`,
+      );
+    });
   } catch (error) {
     await close();
     throw error;

@@ -48,6 +48,22 @@ describe('PostgreSQL migrations', () => {
     }
   });
 
+  it('creates the schema a DATABASE_URL chooses through search_path, if it does not exist yet', async () => {
+    const schema = freshSchema();
+    const url = new globalThis.URL(URL);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    try {
+      const stores = await Promise.all([1, 2].map(() => openPostgresStore(url.toString(), { max: 2 })));
+      await Promise.all(stores.map((s) => s.close()));
+      const { rows } = await withClient(undefined, (c) =>
+        c.query('SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1', [schema]),
+      );
+      expect(rows[0].n).toBeGreaterThanOrEqual(5);
+    } finally {
+      await dropSchema(schema);
+    }
+  });
+
   it('refuses a schema name that is not a plain identifier', async () => {
     await expect(openPostgresStore(URL, { schema: 'x; DROP TABLE users' })).rejects.toThrow(
       /invalid schema name/,
