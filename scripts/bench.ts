@@ -34,7 +34,7 @@ const PORT = Number(process.env.BENCH_PORT ?? 3393);
 const FULL = {
   micro: { rounds: 12, sliceMs: 250, warmupCalls: 500 },
   server: { refreshes: 1000, hashes: 10 },
-  pages: { rounds: 6, seconds: 3, connections: 16 },
+  pages: { rounds: 10, seconds: 2, connections: 16 },
   refreshSessions: 100,
   signIn: { seconds: 6, connections: 8 },
 };

@@ -21,7 +21,7 @@ export interface BarGroup {
 const WIDTH = 860;
 const PAD = 24;
 const LABEL_WIDTH = 300;
-const CAPTION_WIDTH = 170;
+const CAPTION_WIDTH = 240;
 const BAR_HEIGHT = 22;
 const BAR_GAP = 8;
 const TITLE_HEIGHT = 34;

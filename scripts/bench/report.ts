@@ -103,31 +103,36 @@ interface Table {
   readonly right: readonly number[];
 }
 
+/** The spread of the rounds, min–max: how noisy the machine was. */
+const range = (rounds: readonly number[]) => `${n(Math.min(...rounds))}–${n(Math.max(...rounds))}`;
+
 function microTable(results: BenchResults): Table {
   const micro = results.micro.results;
   return {
-    head: ['access check (cookie header → verified claims)', 'ops/s', 'µs/op', 'time vs floor'],
+    head: ['access check (cookie header → verified claims)', 'ops/s', 'rounds', 'µs/op', 'time vs floor'],
     rows: micro.map((r) => [
       r.label,
       n(r.opsPerSecond),
+      range(r.rounds),
       n(r.microsPerOp),
       `${timesSlower(micro, r.id, 'floor').toFixed(2)}×`,
     ]),
-    right: [1, 2, 3],
+    right: [1, 2, 3, 4],
   };
 }
 
 function pagesTable(http: HttpResults): Table {
   return {
-    head: ['request', 'req/s', 'p50 ms', 'p99 ms', 'vs / signed out'],
+    head: ['request', 'req/s', 'rounds', 'p50 ms', 'p99 ms', 'vs / signed out'],
     rows: http.pages.map((p) => [
       p.label,
       n(p.perSecond),
+      range(p.rounds),
       n(p.p50Millis),
       n(p.p99Millis),
       `${pageRatio(http.pages, p.id, 'home-out').toFixed(3)}×`,
     ]),
-    right: [1, 2, 3, 4],
+    right: [1, 2, 3, 4, 5],
   };
 }
 
@@ -254,7 +259,9 @@ export function markdownReport(results: BenchResults): string {
     `One process, ${micro.rounds} rounds in which the checks take turns of about ${TURN_MS} ms each until each has run`,
     `${micro.sliceMs} ms (the first to go rotating), so noise lands on every variant alike; medians of the`,
     'rounds, and ratios taken round by round. Each call starts from the request’s `Cookie` header and ends',
-    'with verified claims, one call awaited after another (one request’s work, its latency included):',
+    'with verified claims, one call awaited after another (one request’s work, its latency included).',
+    '“rounds” is the spread of the rounds (min–max); the ratio is the median of the per-round ratios, so',
+    'it can differ from the ratio of the medians when the machine was noisy:',
     '',
     markdownTable(microTable(results)),
     '',
@@ -279,7 +286,8 @@ export function markdownReport(results: BenchResults): string {
       '',
       `The built app served by \`server.ts\` on a throwaway SQLite database, loaded by autocannon in the`,
       `bench’s process with ${http.connections} connections, ${http.rounds} rounds of ${http.seconds} s per request, each signed-in`,
-      'run next to its signed-out twin and the order flipped every round (A B B A); medians, ratios round by round.',
+      'run next to its signed-out twin and the order flipped every round (A B B A); medians, “rounds” their',
+      'spread (min–max), and ratios as the median of the per-round ratios.',
       '',
       markdownTable(pagesTable(http)),
       '',
@@ -320,7 +328,11 @@ export function svgReport(results: BenchResults): string {
       bars: results.micro.results.map((r) => ({
         label: r.short,
         value: r.opsPerSecond,
-        caption: `${n(r.opsPerSecond)} ops/s · ${n(r.microsPerOp)} µs`,
+        caption:
+          `${n(r.opsPerSecond)} ops/s · ${n(r.microsPerOp)} µs` +
+          (r.id === 'floor'
+            ? ''
+            : ` · ${timesSlower(results.micro.results, r.id, 'floor').toFixed(2)}× floor time`),
         highlight: r.id === 'gatehouse',
       })),
     },
@@ -336,7 +348,11 @@ export function svgReport(results: BenchResults): string {
           .map((p) => ({
             label: p.label.replace(' (200)', ''),
             value: p.perSecond,
-            caption: `${n(p.perSecond)} req/s`,
+            caption:
+              `${n(p.perSecond)} req/s` +
+              (p.id === 'home-in'
+                ? ` · ${pageRatio(http.pages, 'home-in', 'home-out').toFixed(2)}× signed out, per round`
+                : ''),
             highlight: p.signedIn,
           })),
         {
