@@ -1,5 +1,5 @@
 /**
- * npm run faults:pg-outage — PostgreSQL cut off and given back, under traffic.
+ * npm run faults -- pg-outage — PostgreSQL cut off and given back, under traffic.
  *
  * Two instances of the built app behind HAProxy on a PostgreSQL role and schema of their own
  * (`faults_outage`). Sixteen clients are signed in: half with access tokens that have expired
@@ -22,6 +22,8 @@
  *   FAULTS_OUTAGE_SECONDS=8 npx tsx scripts/faults/pg-outage.ts
  */
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { startCluster } from '../support/cluster';
 import { LOCAL_POSTGRES, schemaUrl } from '../support/postgres-schema';
@@ -155,7 +157,19 @@ runScript(async (cleanup) => {
       return;
     }
     const answer = classify(reply);
-    during.add(`${kind}: ${answer}${answer === 'unavailable-503' ? ` (${jsonCode(reply.body)})` : ''}`);
+    const detail =
+      answer === 'unavailable-503'
+        ? ` (${jsonCode(reply.body)})`
+        : answer === 'try-again'
+          ? reply.body.includes('data-testid="session-unavailable"')
+            ? " (the layout's view)"
+            : " (the page's error boundary)"
+          : '';
+    const key = `${kind}: ${answer}${detail}`;
+    // One answer of each sort kept, to read after a run.
+    if (during.get(key) === 0)
+      writeFileSync(join(dir, `${key.replace(/[^a-z0-9]+/gi, '-')}.txt`), `${reply.status}\n${reply.body}`);
+    during.add(key);
     statuses.add(String(reply.status));
     verdict.check(
       ACCEPTABLE[kind].includes(answer),

@@ -1,5 +1,5 @@
 /**
- * npm run faults:restart — every instance restarted; every signed-in user stays signed in.
+ * npm run faults -- restart — every instance restarted; every signed-in user stays signed in.
  *
  * Two instances of the built app behind HAProxy on a fresh PostgreSQL schema, 50 sessions
  * (5 users × 10, each from its own loopback address). First a rolling restart under traffic:

@@ -1,5 +1,5 @@
 /**
- * npm run faults:sqlite — SQLite with a second writer: the users command changing accounts
+ * npm run faults -- sqlite-writer — SQLite with a second writer: the users command changing accounts
  * while the server handles 1,000 refreshes.
  *
  * One server (server.ts, the built app) on a fresh SQLite file under .tmp/. Twenty sessions of
