@@ -16,6 +16,9 @@
  *   - no steady session is revoked or signed out, no reuse detected;
  *   - the other writers really wrote (commands ran while the refreshes did).
  *
+ * To watch it fail: FAULTS_HOLD_LOCK_MS=7000 (the churn first holds the write lock 7 s, past the
+ * server's 5-second busy timeout: refreshes then answer 503 or "try again").
+ *
  *   FAULTS_REFRESHES=1000 npx tsx scripts/faults/sqlite-writer.ts
  */
 import { spawn } from 'node:child_process';
