@@ -29,6 +29,11 @@ export interface ClusterOptions {
   readonly internalUrl?: (instancePort: number) => string;
   /** Each line an instance or the balancer prints, prefixed with its name; default: dropped. */
   readonly log?: (line: string) => void;
+  /**
+   * Where HAProxy serves its statistics (127.0.0.1 only; CSV at `/;csv`: retries `wretr`,
+   * redispatches `wredis`, …), for the fault scripts; default: none.
+   */
+  readonly statsPort?: number;
 }
 
 export interface Instance {
@@ -163,7 +168,9 @@ function prefixLines(child: ChildProcess, name: string, log: (line: string) => v
  * refresh may have rotated: the retry lands in the grace window). Health checks take a dead
  * instance out within a second and put it back when it answers.
  */
-export function haproxyConfig(options: Pick<ClusterOptions, 'port' | 'host' | 'instancePorts'>): string {
+export function haproxyConfig(
+  options: Pick<ClusterOptions, 'port' | 'host' | 'instancePorts' | 'statsPort'>,
+): string {
   const bind = options.host
     ? `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`
     : `:::${options.port} v4v6`;
@@ -177,6 +184,11 @@ export function haproxyConfig(options: Pick<ClusterOptions, 'port' | 'host' | 'i
     '  timeout client 60s',
     '  timeout server 60s',
     '  timeout http-request 10s',
+    // A health check's answer may take this long: with the default (the 1 s interval), an
+    // instance merely slow under load (the last one up during a rolling restart, the survivors
+    // of a crash taking its traffic) was marked down, and then every request got a 503. A dead
+    // one is still out within two checks: its port refuses at once.
+    '  timeout check 5s',
     '  retries 3',
     '  option redispatch 1',
     '  retry-on conn-failure empty-response response-timeout',
@@ -198,5 +210,8 @@ export function haproxyConfig(options: Pick<ClusterOptions, 'port' | 'host' | 'i
         `  server app${i + 1} 127.0.0.1:${port} source ${BALANCER_SOURCE} check inter 1s fall 2 rise 1`,
     ),
     '',
+    ...(options.statsPort === undefined
+      ? []
+      : ['listen stats', `  bind 127.0.0.1:${options.statsPort}`, '  stats enable', '  stats uri /', '']),
   ].join('\n');
 }
