@@ -54,25 +54,42 @@ export async function requestRefresh(
       client.address,
       client.now,
     );
+  // Two deadlines, one for the answer's headers and a fresh one for its body: an endpoint that
+  // answered 200 late has already rotated the session, so giving up on the body then would drop
+  // the new tokens and leave the browser to hope its retry lands within the grace window.
+  const timeoutMs = options.timeoutMs ?? REFRESH_TIMEOUT_MS;
+  const abort = new AbortController();
+  let deadline = setTimeout(
+    () => abort.abort(new DOMException('token endpoint timed out', 'TimeoutError')),
+    timeoutMs,
+  );
   let response: Response;
   try {
     response = await doFetch(`${internalUrl}/api/auth/token`, {
       method: 'POST',
       headers,
       body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: refreshToken }),
-      signal: AbortSignal.timeout(options.timeoutMs ?? REFRESH_TIMEOUT_MS),
+      signal: abort.signal,
       cache: 'no-store',
       redirect: 'manual',
     });
   } catch (error) {
+    clearTimeout(deadline);
     return { kind: 'unavailable', detail: error instanceof Error ? error.name : 'fetch failed' };
   }
+  clearTimeout(deadline);
+  deadline = setTimeout(
+    () => abort.abort(new DOMException('token endpoint timed out', 'TimeoutError')),
+    timeoutMs,
+  );
 
   let body: Record<string, unknown> = {};
   try {
     body = (await response.json()) as Record<string, unknown>;
   } catch {
     // fall through with an empty body
+  } finally {
+    clearTimeout(deadline);
   }
   const setCookies = response.headers.getSetCookie();
   if (response.status === 401 && body.error === 'invalid_grant') return { kind: 'invalid_grant', setCookies };
