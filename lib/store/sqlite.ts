@@ -1,6 +1,7 @@
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Store } from '../auth/store';
+import { UnavailableError } from '../edge/errors';
 import { migrateSqlite } from './migrate';
 import { createPrivately, restrictSidecars } from './private-file';
 import type { Database } from './schema';
@@ -30,6 +31,10 @@ export async function openSqliteStore(path: string, options: SqliteOptions = {})
     return createStore(db, 'sqlite');
   } catch (error) {
     connection.close();
+    // Another process (the users command, a second server) held the write lock past the busy
+    // timeout: a state to wait out, not a crash to print with a stack.
+    if ((error as { code?: unknown })?.code === 'SQLITE_BUSY')
+      throw new UnavailableError('the database is locked by another process; try again', { cause: error });
     throw error;
   }
 }

@@ -38,6 +38,27 @@ storeContract('SQLite (in memory)', async () => {
 });
 
 describe('SQLite migrations', () => {
+  it('answers "temporarily unavailable" when another process holds the write lock past the busy timeout', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'db.sqlite');
+    try {
+      await (await openSqliteStore(path)).close();
+      const other = new Database(path);
+      other.exec('BEGIN IMMEDIATE');
+      try {
+        const opening = openSqliteStore(path, { busyTimeout: 50 });
+        await expect(opening).rejects.toSatisfy((error) => hasCode(error, 'temporarily_unavailable'));
+        await expect(opening).rejects.toThrow(/locked by another process/);
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+      await (await openSqliteStore(path)).close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('applies every migration once, in WAL mode, and is idempotent on reopen', async () => {
     const dir = tempDir();
     const path = join(dir, 'db.sqlite');
