@@ -1,6 +1,7 @@
 import { chromium, defineConfig } from '@playwright/test';
 import { existsSync } from 'node:fs';
-import { APP_PORT, BASE_URL, LONG_PORT } from './e2e/support/env';
+import { APP_PORT, BASE_URL, CLUSTER, LONG_PORT } from './e2e/support/env';
+import { requireHaproxy } from './e2e/support/haproxy';
 
 /**
  * End-to-end tests: a real Chromium against `next build` + `next start` (see e2e/support).
@@ -24,9 +25,25 @@ function findChromium(): string | undefined {
   );
 }
 
+if (CLUSTER) requireHaproxy();
+
+/**
+ * Each web server is e2e/support/serve.ts: one server.ts on SQLite, or with E2E_CLUSTER=1 two
+ * instances on PostgreSQL behind HAProxy at the same URL (e2e/support/env.ts). SIGTERM goes to
+ * the launcher's whole process group and it waits for everything it started to exit.
+ */
+const server = {
+  reuseExistingServer: false,
+  // Two instances of each server start at once in the cluster run, on a possibly busy machine.
+  timeout: CLUSTER ? 120_000 : 60_000,
+  gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
+  stdout: 'ignore',
+  stderr: 'pipe',
+} as const;
+
 export default defineConfig({
   testDir: './e2e',
-  // One server, one database, one switchable proxy: tests run one at a time.
+  // One server (or cluster), one database, one switchable proxy: tests run one at a time.
   workers: 1,
   fullyParallel: false,
   forbidOnly: true,
@@ -43,21 +60,17 @@ export default defineConfig({
   },
   webServer: [
     {
+      ...server,
+      name: 'main',
       command: 'node node_modules/tsx/dist/cli.mjs e2e/support/serve.ts',
       url: `http://127.0.0.1:${APP_PORT}/login`,
-      reuseExistingServer: false,
-      timeout: 60_000,
-      stdout: 'ignore',
-      stderr: 'pipe',
     },
     {
       // Long-lived access tokens, for the revocation tests (e2e/support/env.ts).
+      ...server,
+      name: 'long',
       command: 'node node_modules/tsx/dist/cli.mjs e2e/support/serve.ts --long',
       url: `http://127.0.0.1:${LONG_PORT}/login`,
-      reuseExistingServer: false,
-      timeout: 60_000,
-      stdout: 'ignore',
-      stderr: 'pipe',
     },
   ],
 });

@@ -1,10 +1,9 @@
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { createArgon2Hasher } from '../lib/auth/passwords';
 import { cryptoRandom, randomId } from '../lib/edge/random';
-import { openSqliteStore } from '../lib/store/sqlite';
 import { expectAccessible } from './support/a11y';
-import { LONG_DATA_DIR, LONG_URL } from './support/env';
+import { withStore } from './support/database';
+import { LONG, LONG_URL } from './support/env';
 import { expect, test } from './support/fixtures';
 
 /**
@@ -26,8 +25,7 @@ async function newPerson(): Promise<Person> {
     name: 'Grace Hopper',
     password: `pw-${randomId(cryptoRandom, 12)}`,
   };
-  const store = await openSqliteStore(join(LONG_DATA_DIR, 'gatehouse.db'));
-  try {
+  await withStore(LONG, async (store) => {
     await store.createUser({
       id: randomId(cryptoRandom),
       username: person.username,
@@ -36,9 +34,7 @@ async function newPerson(): Promise<Person> {
       admin: false,
       now: Date.now(),
     });
-  } finally {
-    await store.close();
-  }
+  });
   return person;
 }
 

@@ -1,12 +1,11 @@
-import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { createArgon2Hasher } from '../lib/auth/passwords';
 import { createUserAdmin } from '../lib/auth/users';
 import { systemClock } from '../lib/edge/clock';
 import { cryptoRandom } from '../lib/edge/random';
-import { openSqliteStore } from '../lib/store/sqlite';
 import { expect, test } from './support/fixtures';
-import { DATA_DIR, LONG_DATA_DIR, LONG_URL } from './support/env';
+import { withStore } from './support/database';
+import { LONG, LONG_URL, MAIN, type Profile } from './support/env';
 import { expectAccessible } from './support/a11y';
 import { loginError, signIn } from './support/helpers';
 
@@ -18,9 +17,8 @@ import { loginError, signIn } from './support/helpers';
 const MIRA = { username: 'mira', name: 'Mira Target', password: 'e2e-password-mira' };
 const OTTO = { username: 'otto', name: 'Otto NoScript', password: 'e2e-password-otto' };
 
-async function addUsers(dataDir: string, users: readonly (typeof MIRA)[]) {
-  const store = await openSqliteStore(join(dataDir, 'gatehouse.db'));
-  try {
+async function addUsers(server: Profile, users: readonly (typeof MIRA)[]) {
+  await withStore(server, async (store) => {
     const admin = createUserAdmin({
       store,
       hasher: createArgon2Hasher(),
@@ -32,14 +30,12 @@ async function addUsers(dataDir: string, users: readonly (typeof MIRA)[]) {
       if (await store.findUserByUsername(u.username)) continue;
       await admin.add({ username: u.username, displayName: u.name, password: u.password, admin: false });
     }
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 test.beforeAll(async () => {
-  await addUsers(LONG_DATA_DIR, [MIRA]);
-  await addUsers(DATA_DIR, [OTTO]);
+  await addUsers(LONG, [MIRA]);
+  await addUsers(MAIN, [OTTO]);
 });
 
 /** Signs in through the form at `origin` with any account. */

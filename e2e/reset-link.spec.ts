@@ -1,14 +1,13 @@
-import { join } from 'node:path';
 import type { Browser, Page } from '@playwright/test';
 import { createPasswordLinkIssuer } from '../lib/auth/password-links';
 import { createArgon2Hasher } from '../lib/auth/passwords';
-import type { Store, User } from '../lib/auth/store';
+import type { User } from '../lib/auth/store';
 import { createUserAdmin } from '../lib/auth/users';
 import { systemClock, type Clock } from '../lib/edge/clock';
 import { cryptoRandom } from '../lib/edge/random';
-import { openSqliteStore } from '../lib/store/sqlite';
 import { expectAccessible } from './support/a11y';
-import { LONG_DATA_DIR, LONG_URL } from './support/env';
+import { withStore } from './support/database';
+import { LONG, LONG_URL } from './support/env';
 import { expect, test } from './support/fixtures';
 
 /**
@@ -23,20 +22,11 @@ const TTL = 1800;
 const OLD = 'the first e2e password';
 const NEW = 'a brand new e2e passphrase';
 
-async function withStore<T>(use: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openSqliteStore(join(LONG_DATA_DIR, 'gatehouse.db'));
-  try {
-    return await use(store);
-  } finally {
-    await store.close();
-  }
-}
-
 /** An account of this test's own, so no other spec's sessions or counters get in the way. */
 let counter = 0;
 function newUser(label: string): Promise<User> {
   const username = `${label}-${Date.now().toString(36)}-${counter++}`;
-  return withStore((store) =>
+  return withStore(LONG, (store) =>
     createUserAdmin({ store, hasher: createArgon2Hasher(), clock: systemClock, random: cryptoRandom }).add({
       username,
       displayName: `Link ${label}`,
@@ -48,7 +38,7 @@ function newUser(label: string): Promise<User> {
 
 /** A link as `npm run users -- reset-link` makes it; with a clock in the past, an expired one. */
 function linkFor(user: User, clock: Clock = systemClock): Promise<string> {
-  return withStore(async (store) => {
+  return withStore(LONG, async (store) => {
     const issuer = createPasswordLinkIssuer({
       store,
       clock,
@@ -61,7 +51,7 @@ function linkFor(user: User, clock: Clock = systemClock): Promise<string> {
 }
 
 function liveSessions(user: User): Promise<number> {
-  return withStore(async (store) => (await store.listSessions(user.id)).length);
+  return withStore(LONG, async (store) => (await store.listSessions(user.id)).length);
 }
 
 async function signInAs(page: Page, username: string, password: string) {

@@ -1,10 +1,9 @@
-import { join } from 'node:path';
 import type { BrowserContext, Page } from '@playwright/test';
 import { createArgon2Hasher } from '../lib/auth/passwords';
 import { cryptoRandom, randomId } from '../lib/edge/random';
 import type { Store } from '../lib/auth/store';
-import { openSqliteStore } from '../lib/store/sqlite';
-import { COOKIE, LONG_DATA_DIR, LONG_URL, REVOCATION_POLL } from './support/env';
+import { databaseUrl, openDatabase } from './support/database';
+import { COOKIE, LONG, LONG_URL, REVOCATION_POLL } from './support/env';
 import { expect, test } from './support/fixtures';
 
 /**
@@ -19,7 +18,7 @@ let store: Store;
 const password = 'revocation-e2e-password';
 
 test.beforeAll(async () => {
-  store = await openSqliteStore(join(LONG_DATA_DIR, 'gatehouse.db'));
+  store = await openDatabase(databaseUrl(LONG));
 });
 test.afterAll(async () => store?.close());
 

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { BrowserContext, Page } from '@playwright/test';
 import { decodeJwt } from 'jose';
-import { COOKIE, CONTROL_PORT, DATA_DIR, DATABASE_URL, ROOT, USERS } from './env';
+import type { Session } from '../../lib/auth/store';
+import { databaseUrl, withStore } from './database';
+import { COOKIE, CONTROL_PORT, MAIN, ROOT, USERS } from './env';
 import { expect } from './fixtures';
 
 export type UserName = keyof typeof USERS;
@@ -48,14 +49,9 @@ export async function waitForAccessExpiry(context: BrowserContext) {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The session row, read straight from the server's database. */
-export function sessionRow(sid: string): { gen: number; revoked_at: number | null; revoked_reason: string | null } {
-  const db = new Database(join(DATA_DIR, 'gatehouse.db'), { readonly: true });
-  try {
-    return db.prepare('SELECT gen, revoked_at, revoked_reason FROM sessions WHERE id = ?').get(sid) as never;
-  } finally {
-    db.close();
-  }
+/** A session of the main server, read straight from its database (SQLite or the cluster's PostgreSQL). */
+export function sessionRow(sid: string): Promise<Session | null> {
+  return withStore(MAIN, (store) => store.findSession(sid));
 }
 
 /** Runs `npm run users -- …` against the e2e database, as an operator would. */
@@ -64,14 +60,20 @@ export function usersCommand(...args: string[]): Promise<string> {
     execFile(
       process.execPath,
       [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'scripts', 'users.ts'), ...args],
-      { cwd: ROOT, env: { ...process.env, DATABASE_URL } },
+      { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl(MAIN) } },
       (error, stdout, stderr) => (error ? reject(new Error(stderr || String(error))) : resolve(stdout)),
     );
   });
 }
 
-/** Switches the proxy between the middleware and the token endpoint. */
+/** Switches the proxy between the middleware and the token endpoint (on a cluster: every instance's). */
 export async function tokenEndpoint(state: 'up' | 'down') {
   const res = await fetch(`http://127.0.0.1:${CONTROL_PORT}/${state}`, { method: 'POST' });
   expect(await res.text()).toBe(state);
+}
+
+/** How many refreshes each instance's middleware has sent its token endpoint so far, in instance order. */
+export async function refreshesPerInstance(): Promise<number[]> {
+  const res = await fetch(`http://127.0.0.1:${CONTROL_PORT}/refreshes`);
+  return (await res.json()) as number[];
 }
