@@ -21,17 +21,15 @@
  *
  *   FAULTS_OUTAGE_SECONDS=8 npx tsx scripts/faults/pg-outage.ts
  */
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { startCluster } from '../support/cluster';
 import { LOCAL_POSTGRES, schemaUrl } from '../support/postgres-schema';
 import { hasStack, jsonCode, Tally, classify, type Answer } from './support/answers';
 import { eventCounts, readSessions, seedUsers } from './support/database';
 import { balancerCounters, since } from './support/haproxy-stats';
 import { Client, tokenClaims, TransportError, type Reply } from './support/http-client';
-import { InstanceLogs } from './support/instance-logs';
+import { startFaultCluster } from './support/fault-cluster';
 import {
   clientAddress,
   inParallel,
@@ -99,24 +97,18 @@ runScript(async (cleanup) => {
     { username: 'outage-admin', password: PASSWORD, admin: true },
   ]);
 
-  const logs = new InstanceLogs(dir);
-  cleanup(() => logs.close());
-  verdict.log(`starting ${INSTANCE_PORTS.length} instances behind HAProxy on :${PORT} (log: ${logs.path})`);
-  const cluster = await startCluster({
+  const { logs } = await startFaultCluster({
+    dir,
     port: PORT,
-    host: '127.0.0.1',
     instancePorts: INSTANCE_PORTS,
     statsPort: STATS_PORT,
+    databaseUrl,
     env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      AUTH_SECRET: randomBytes(32).toString('base64url'),
-      AUTH_DEMO: '0',
       AUTH_ACCESS_TTL: String(ACCESS_TTL),
     },
-    log: logs.line,
+    verdict,
+    cleanup,
   });
-  cleanup(() => cluster.close());
 
   const target = { host: '127.0.0.1', port: PORT };
   const clients = Array.from({ length: CLIENTS }, (_, i) => new Client(target, clientAddress(i)));

@@ -18,14 +18,13 @@
  *
  *   npx tsx scripts/faults/restart.ts
  */
-import { randomBytes } from 'node:crypto';
-import { startCluster, type Cluster } from '../support/cluster';
+import type { Cluster } from '../support/cluster';
 import { dropSchema, ensureSchema, LOCAL_POSTGRES, schemaUrl } from '../support/postgres-schema';
 import { classify, Tally } from './support/answers';
 import { eventCounts, readSessions, seedUsers } from './support/database';
 import { balancerCounters, since } from './support/haproxy-stats';
 import { Client, tokenClaims } from './support/http-client';
-import { InstanceLogs } from './support/instance-logs';
+import { startFaultCluster } from './support/fault-cluster';
 import { withRetries } from './support/retrying';
 import {
   clientAddress,
@@ -64,25 +63,18 @@ runScript(async (cleanup) => {
     users.map((username) => ({ username, password: PASSWORD })),
   );
 
-  const logs = new InstanceLogs(dir);
-  cleanup(() => logs.close());
-  verdict.log(`starting ${INSTANCE_PORTS.length} instances behind HAProxy on :${PORT} (log: ${logs.path})`);
-  const cluster = await startCluster({
+  const { cluster, logs } = await startFaultCluster({
+    dir,
     port: PORT,
-    host: '127.0.0.1',
     instancePorts: INSTANCE_PORTS,
     statsPort: STATS_PORT,
+    databaseUrl,
     env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      // One secret for the cluster's whole life: a restart does not change it.
-      AUTH_SECRET: randomBytes(32).toString('base64url'),
-      AUTH_DEMO: '0',
       AUTH_REFRESH_GRACE: String(GRACE),
     },
-    log: logs.line,
+    verdict,
+    cleanup,
   });
-  cleanup(() => cluster.close());
 
   const target = { host: '127.0.0.1', port: PORT };
   const clients = Array.from({ length: SESSIONS }, (_, i) => new Client(target, clientAddress(i)));

@@ -27,14 +27,12 @@
  *
  *   FAULTS_SESSIONS=200 FAULTS_GRACE=10 FAULTS_CLIENT_RETRIES=5 npx tsx scripts/faults/storm.ts
  */
-import { randomBytes } from 'node:crypto';
-import { startCluster } from '../support/cluster';
 import { dropSchema, ensureSchema, LOCAL_POSTGRES, schemaUrl } from '../support/postgres-schema';
 import { Tally, type Answer } from './support/answers';
 import { eventCounts, readSessions, seedUsers } from './support/database';
 import { balancerCounters, since } from './support/haproxy-stats';
 import { Client, tokenClaims, type Reply } from './support/http-client';
-import { InstanceLogs } from './support/instance-logs';
+import { startFaultCluster } from './support/fault-cluster';
 import { withRetries, type Attempts } from './support/retrying';
 import {
   clientAddress,
@@ -86,26 +84,20 @@ runScript(async (cleanup) => {
     users.map((username) => ({ username, password: PASSWORD })),
   );
 
-  const logs = new InstanceLogs(dir);
-  cleanup(() => logs.close());
-  verdict.log(`starting ${INSTANCE_PORTS.length} instances behind HAProxy on :${PORT} (log: ${logs.path})`);
-  const cluster = await startCluster({
+  const { cluster, logs } = await startFaultCluster({
+    dir,
     port: PORT,
-    host: '127.0.0.1',
     instancePorts: INSTANCE_PORTS,
     statsPort: STATS_PORT,
+    databaseUrl,
     env: {
-      ...env,
-      DATABASE_URL: databaseUrl,
-      AUTH_SECRET: randomBytes(32).toString('base64url'),
-      AUTH_DEMO: '0',
       AUTH_ACCESS_TTL: String(ACCESS_TTL),
       AUTH_REFRESH_GRACE: String(GRACE),
       AUTH_MAX_SESSIONS: '50',
     },
-    log: logs.line,
+    verdict,
+    cleanup,
   });
-  cleanup(() => cluster.close());
 
   // Sign in: 200 argon2 verifications, a few at a time (the hashing queue is per instance).
   const target = { host: '127.0.0.1', port: PORT };
