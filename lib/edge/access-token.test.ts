@@ -1,6 +1,6 @@
 import { SignJWT, UnsecuredJWT, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { signAccessToken, verifyAccessToken, type SignInput } from './access-token';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { signAccessToken, verifyAccessToken, VERIFIED_MEMO_SIZE, type SignInput } from './access-token';
 import { InvalidTokenError } from './errors';
 import { deriveKeyring, keyringFor, type Keyring } from './keys';
 import { sealRefreshToken } from './refresh-token';
@@ -129,7 +129,9 @@ describe('access tokens', () => {
         .encode();
       await rejects(unsecured, 'malformed');
       // The same with our header fields added.
-      const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt', kid: ring.current.kid })).toString('base64url');
+      const header = Buffer.from(
+        JSON.stringify({ alg: 'none', typ: 'at+jwt', kid: ring.current.kid }),
+      ).toString('base64url');
       await rejects(`${header}.${unsecured.split('.')[1]}.`, 'malformed');
     });
 
@@ -139,7 +141,13 @@ describe('access tokens', () => {
     });
 
     it('with another HMAC algorithm or an asymmetric one', async () => {
-      const hs512 = await crypto.subtle.importKey('raw', new Uint8Array(64), { name: 'HMAC', hash: 'SHA-512' }, false, ['sign']);
+      const hs512 = await crypto.subtle.importKey(
+        'raw',
+        new Uint8Array(64),
+        { name: 'HMAC', hash: 'SHA-512' },
+        false,
+        ['sign'],
+      );
       await rejects(await forge({ header: { alg: 'HS512' } }).sign(hs512), 'malformed');
       const { privateKey } = await generateKeyPair('RS256');
       await rejects(await forge({ header: { alg: 'RS256' } }).sign(privateKey), 'malformed');
@@ -172,5 +180,74 @@ describe('access tokens', () => {
       const refresh = await sealRefreshToken(ring, { sid: 'session-1', gen: 0, sub: 'user-1' });
       await rejects(refresh, 'malformed');
     });
+  });
+});
+
+describe('the memo of verified tokens', () => {
+  afterEach(() => void vi.restoreAllMocks());
+  // A fresh keyring per test: the memo belongs to one keyring.
+  const fresh = () => keyringFor(SECRET);
+  const hmacCalls = () => vi.spyOn(crypto.subtle, 'verify');
+
+  it('serves the same string again without the HMAC, with the same claims', async () => {
+    const r = await fresh();
+    const token = await signAccessToken(r, policy, input);
+    const first = await verifyAccessToken(token, r, policy, { now: NOW });
+    const spy = hmacCalls();
+    const again = await verifyAccessToken(token, r, policy, { now: NOW + 60_000 });
+    expect(again).toEqual(first);
+    expect(spy).not.toHaveBeenCalled();
+  });
+
+  it('still refuses it once expired, exactly as a first verification would', async () => {
+    const r = await fresh();
+    const token = await signAccessToken(r, policy, input);
+    await verifyAccessToken(token, r, policy, { now: NOW });
+    await rejects(token, 'expired', NOW + 900_000, r);
+    // Within a clock tolerance it is still good, as jose would have it.
+    const other = await signAccessToken(r, policy, { ...input, jti: 'jti-2' });
+    await verifyAccessToken(other, r, policy, { now: NOW });
+    await expect(
+      verifyAccessToken(other, r, policy, { now: NOW + 900_000, clockTolerance: 5 }),
+    ).resolves.toMatchObject({ jti: 'jti-2' });
+    await rejects(other, 'expired', NOW + 905_000, r);
+  });
+
+  it('never vouches for another string: a changed signature, another policy, another keyring', async () => {
+    const r = await fresh();
+    const token = await signAccessToken(r, policy, input);
+    await verifyAccessToken(token, r, policy, { now: NOW });
+    const [head, body, sig] = token.split('.') as [string, string, string];
+    const flipped = `${head}.${body}.${sig.slice(0, -2)}${sig.endsWith('AA') ? 'BB' : 'AA'}`;
+    await rejects(flipped, 'malformed', NOW, r);
+    await expect(
+      verifyAccessToken(token, r, { ...policy, audience: 'another-app' }, { now: NOW }),
+    ).rejects.toMatchObject({ reason: 'claims' });
+    await rejects(token, 'malformed', NOW, await keyringFor(OTHER));
+  });
+
+  it('does not remember failures', async () => {
+    const r = await fresh();
+    const token = await signAccessToken(r, policy, input);
+    await rejects(token, 'expired', NOW + 900_000, r);
+    const spy = hmacCalls();
+    await verifyAccessToken(token, r, policy, { now: NOW });
+    expect(spy).toHaveBeenCalledTimes(1);
+  });
+
+  it(`holds at most ${VERIFIED_MEMO_SIZE} tokens, dropping the oldest first`, async () => {
+    const r = await fresh();
+    const tokens = await Promise.all(
+      Array.from({ length: VERIFIED_MEMO_SIZE + 1 }, (_, i) =>
+        signAccessToken(r, policy, { ...input, jti: `j${i}` }),
+      ),
+    );
+    for (const token of tokens) await verifyAccessToken(token, r, policy, { now: NOW });
+    const spy = hmacCalls();
+    await verifyAccessToken(tokens[VERIFIED_MEMO_SIZE]!, r, policy, { now: NOW });
+    await verifyAccessToken(tokens[1]!, r, policy, { now: NOW });
+    expect(spy).not.toHaveBeenCalled();
+    await verifyAccessToken(tokens[0]!, r, policy, { now: NOW });
+    expect(spy).toHaveBeenCalledTimes(1);
   });
 });

@@ -56,15 +56,18 @@ export function goals(results: BenchResults): Goal[] {
   const micro = results.micro.results;
   const overFloor = timesSlower(micro, 'gatehouse', 'floor');
   const authjs = timesSlower(micro, 'authjs', 'gatehouse');
+  // Judged on tokens Gatehouse has not seen (a full verification); the memo's figure is shown
+  // beside it, as what every later request with the same cookie costs.
+  const authjsSeen = timesSlower(micro, 'authjs', 'gatehouse-seen');
   const list: Goal[] = [
     {
       goal: 'access check within 1.5× of the Web Crypto floor',
-      measured: `${overFloor.toFixed(2)}× the floor's time`,
+      measured: `${overFloor.toFixed(2)}× the floor's time (a token not seen before)`,
       met: overFloor <= 1.5,
     },
     {
       goal: 'access check at least 8× faster than Auth.js v5’s session decode',
-      measured: `${authjs.toFixed(1)}× faster`,
+      measured: `${authjs.toFixed(1)}× faster on a token not seen before; ${n(authjsSeen)}× on one seen before`,
       met: authjs >= 8,
     },
   ];
@@ -268,7 +271,9 @@ export function markdownReport(results: BenchResults): string {
     '- **Gatehouse**: what `middleware.ts` does per request (`lib/edge/gate.ts`): read both auth cookies',
     '  (a duplicated one means signed out), `verifyAccessToken` with the `CryptoKey` imported once',
     '  (algorithm, issuer, audience, `typ`, `kid`, required claims and their types), then the revocation',
-    '  set (100 sessions and 20 users in it).',
+    '  set (100 sessions and 20 users in it). Timed on tokens it has not seen (distinct tokens, cycled',
+    '  past its memo: a full verification each time; the goals use this row) and on a token it verified',
+    '  before (its memo of verified token strings: what every later request with the same cookie costs).',
     '- **Web Crypto floor**: one cookie read, `crypto.subtle.verify` (HMAC-SHA256) of the same token’s',
     '  signing input, base64url + `JSON.parse` of the payload, the `exp` check: the least any JWT check does.',
     '- **jose, CryptoKey, signature + exp only**: `jwtVerify` with the imported key and no policy — not a',
@@ -322,21 +327,45 @@ export function markdownReport(results: BenchResults): string {
 }
 
 export function svgReport(results: BenchResults): string {
+  const micro = results.micro.results;
+  const seen = micro.find((r) => r.id === 'gatehouse-seen');
   const groups: BarGroup[] = [
     {
+      // A full verification each: the memo's figure would flatten every other bar, so it has its own.
       title: 'Per-request access check, cookie → verified claims (ops/s, one core)',
-      bars: results.micro.results.map((r) => ({
-        label: r.short,
-        value: r.opsPerSecond,
-        caption:
-          `${n(r.opsPerSecond)} ops/s · ${n(r.microsPerOp)} µs` +
-          (r.id === 'floor'
-            ? ''
-            : ` · ${timesSlower(results.micro.results, r.id, 'floor').toFixed(2)}× floor time`),
-        highlight: r.id === 'gatehouse',
-      })),
+      bars: micro
+        .filter((r) => r.id !== 'gatehouse-seen')
+        .map((r) => ({
+          label: r.short,
+          value: r.opsPerSecond,
+          caption:
+            `${n(r.opsPerSecond)} ops/s · ${n(r.microsPerOp)} µs` +
+            (r.id === 'floor' ? '' : ` · ${timesSlower(micro, r.id, 'floor').toFixed(2)}× floor time`),
+          highlight: r.id === 'gatehouse',
+        })),
     },
   ];
+  if (seen) {
+    groups.push({
+      title: 'The same check on a token Gatehouse verified before (its memo; ops/s)',
+      bars: [
+        {
+          label: seen.short,
+          value: seen.opsPerSecond,
+          caption: `${n(seen.opsPerSecond)} ops/s`,
+          highlight: true,
+        },
+        ...micro
+          .filter((r) => r.id === 'floor' || r.id === 'authjs')
+          .map((r) => ({
+            label: r.short,
+            value: r.opsPerSecond,
+            caption: `${n(r.opsPerSecond)} ops/s`,
+            highlight: false,
+          })),
+      ],
+    });
+  }
   const http = results.http;
   if (http) {
     groups.push({
