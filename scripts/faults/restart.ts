@@ -19,9 +19,8 @@
  *   npx tsx scripts/faults/restart.ts
  */
 import type { Cluster } from '../support/cluster';
-import { dropSchema, ensureSchema, LOCAL_POSTGRES, schemaUrl } from '../support/postgres-schema';
 import { classify, Tally } from './support/answers';
-import { eventCounts, readSessions, seedUsers } from './support/database';
+import { eventCounts, freshSeededSchema, readSessions } from './support/database';
 import { balancerCounters, since } from './support/haproxy-stats';
 import { Client, tokenClaims } from './support/http-client';
 import { startFaultCluster } from './support/fault-cluster';
@@ -54,14 +53,8 @@ runScript(async (cleanup) => {
   );
   const dir = scratchDir('restart');
 
-  await ensureSchema(LOCAL_POSTGRES, SCHEMA, { fresh: true });
-  cleanup(() => dropSchema(LOCAL_POSTGRES, SCHEMA));
-  const databaseUrl = schemaUrl(LOCAL_POSTGRES, SCHEMA);
   const users = Array.from({ length: USERS }, (_, i) => `restart${i + 1}`);
-  await seedUsers(
-    databaseUrl,
-    users.map((username) => ({ username, password: PASSWORD })),
-  );
+  const databaseUrl = await freshSeededSchema(SCHEMA, users, PASSWORD, cleanup);
 
   const { cluster, logs } = await startFaultCluster({
     dir,

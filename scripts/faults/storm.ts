@@ -27,9 +27,8 @@
  *
  *   FAULTS_SESSIONS=200 FAULTS_GRACE=10 FAULTS_CLIENT_RETRIES=5 npx tsx scripts/faults/storm.ts
  */
-import { dropSchema, ensureSchema, LOCAL_POSTGRES, schemaUrl } from '../support/postgres-schema';
 import { Tally, type Answer } from './support/answers';
-import { eventCounts, readSessions, seedUsers } from './support/database';
+import { eventCounts, freshSeededSchema, readSessions } from './support/database';
 import { balancerCounters, since } from './support/haproxy-stats';
 import { Client, tokenClaims, type Reply } from './support/http-client';
 import { startFaultCluster } from './support/fault-cluster';
@@ -75,14 +74,8 @@ runScript(async (cleanup) => {
   );
   const dir = scratchDir('storm');
 
-  await ensureSchema(LOCAL_POSTGRES, SCHEMA, { fresh: true });
-  cleanup(() => dropSchema(LOCAL_POSTGRES, SCHEMA));
-  const databaseUrl = schemaUrl(LOCAL_POSTGRES, SCHEMA);
   const users = Array.from({ length: USERS }, (_, i) => `storm${i + 1}`);
-  await seedUsers(
-    databaseUrl,
-    users.map((username) => ({ username, password: PASSWORD })),
-  );
+  const databaseUrl = await freshSeededSchema(SCHEMA, users, PASSWORD, cleanup);
 
   const { cluster, logs } = await startFaultCluster({
     dir,

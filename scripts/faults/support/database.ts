@@ -7,6 +7,7 @@ import { systemClock } from '../../../lib/edge/clock';
 import { cryptoRandom } from '../../../lib/edge/random';
 import { openPostgresStore } from '../../../lib/store/postgres';
 import { openSqliteStore } from '../../../lib/store/sqlite';
+import { dropSchema, ensureSchema, LOCAL_POSTGRES, schemaUrl } from '../../support/postgres-schema';
 
 /**
  * The fault scripts' view of the database, read directly (not through the app), so a verdict
@@ -93,4 +94,24 @@ export async function seedUsers(databaseUrl: string, users: readonly SeedUser[])
   } finally {
     await store.close();
   }
+}
+
+/**
+ * A fresh schema of the local PostgreSQL holding these users (one password for all), dropped by
+ * the script's cleanup; its DATABASE_URL.
+ */
+export async function freshSeededSchema(
+  schema: string,
+  usernames: readonly string[],
+  password: string,
+  cleanup: (step: () => Promise<unknown>) => void,
+): Promise<string> {
+  await ensureSchema(LOCAL_POSTGRES, schema, { fresh: true });
+  cleanup(() => dropSchema(LOCAL_POSTGRES, schema));
+  const databaseUrl = schemaUrl(LOCAL_POSTGRES, schema);
+  await seedUsers(
+    databaseUrl,
+    usernames.map((username) => ({ username, password })),
+  );
+  return databaseUrl;
 }
