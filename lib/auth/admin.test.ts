@@ -81,6 +81,7 @@ describe('the admin console', () => {
         tokenId: claims.jti,
         issuedAt: claims.iat * 1000,
         expiresAt: claims.exp * 1000,
+        amr: claims.amr,
       },
     };
   }

@@ -96,6 +96,8 @@ export interface SignedIn {
     /** When the access token was issued and expires, ms since the epoch. */
     readonly issuedAt: number;
     readonly expiresAt: number;
+    /** How this session was signed in (RFC 8176 `amr`): `mfa` in it means more than one factor. */
+    readonly amr: readonly string[];
   };
 }
 
@@ -131,6 +133,7 @@ function signedInFrom(claims: AccessClaims): SignedIn {
       tokenId: claims.jti,
       issuedAt: claims.iat * 1000,
       expiresAt: claims.exp * 1000,
+      amr: claims.amr,
     },
   };
 }

@@ -1,3 +1,4 @@
+import { beginMfaStep, needsSecondStep } from './mfa-steps';
 import { createHash } from 'node:crypto';
 import type { Clock } from '../edge/clock';
 import { InvalidLinkError, UnknownUserError } from '../edge/errors';
@@ -6,7 +7,13 @@ import type { CoreDeps } from './core-deps';
 import { setPassword } from './credentials';
 import { checkPasswordPolicy } from './password-policy';
 import type { RequestMeta, TokenPair } from './sessions';
-import { USERS_COMMAND_AGENT, type PasswordLink, type PasswordLinkPurpose, type Store, type User } from './store';
+import {
+  USERS_COMMAND_AGENT,
+  type PasswordLink,
+  type PasswordLinkPurpose,
+  type Store,
+  type User,
+} from './store';
 
 /**
  * One-time links to set a password: resets and invitations (issue 8, part 4).
@@ -36,7 +43,8 @@ export interface PasswordLinks {
    * Sets the new password and signs the person in: every other session of the account ends,
    * with every token issued before now, and its device cookies stop counting. WeakPasswordError
    * (the link stays usable) or InvalidLinkError (nothing changed); of two concurrent redeems of
-   * one link exactly one succeeds.
+   * one link exactly one succeeds. For an account with a second factor the password is set
+   * and MfaRequiredError is thrown instead of a session: the second step comes first.
    */
   redeem(token: string, newPassword: string, meta: RequestMeta): Promise<TokenPair>;
 }
@@ -167,7 +175,13 @@ export function createPasswordLinks(deps: CoreDeps): PasswordLinks {
         detail: `${link.purpose}; ${revoked} session(s) revoked`,
         actorId: null,
       });
-      return sessions.startSessionFor(updated, meta);
+      // The link stood in for the password; a second factor the account has still applies.
+      if (await needsSecondStep(store, updated))
+        return beginMfaStep({ store, clock, random: deps.random }, updated, ['pwd']);
+      return sessions.startSessionFor(updated, meta, {
+        amr: ['pwd'],
+        detail: `password set with a one-time link (${link.purpose})`,
+      });
     },
   };
 }

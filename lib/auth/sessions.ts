@@ -13,7 +13,8 @@ import type { PasswordHasher } from './passwords';
 import { randomId, type RandomBytes } from '../edge/random';
 import { sealRefreshToken, unsealRefreshToken, type RefreshPayload } from '../edge/refresh-token';
 import type { DeviceCookie, Throttle } from './throttle';
-import type { AuthEventType, RevokeReason, Session, Store, User } from './store';
+import { beginMfaStep, needsSecondStep } from './mfa-steps';
+import type { AuthEventType, AuthMethod, RevokeReason, Session, Store, User } from './store';
 
 /**
  * The sessions service: sign-in, refresh with rotation and reuse detection, sign-out. It owns
@@ -61,6 +62,15 @@ export interface TokenPair {
   readonly device?: DeviceCookie;
 }
 
+/** How a session was signed in: its `amr` and the audit trail's words for it. */
+export interface SignInMethod {
+  readonly amr: readonly AuthMethod[];
+  /** `login_ok`'s detail: "password", "password + authenticator code", "passkey (synced)". */
+  readonly detail: string;
+}
+
+export const PASSWORD_SIGN_IN: SignInMethod = { amr: ['pwd'], detail: 'password' };
+
 export interface LoginOptions {
   /** The request's cookie of this name (the device cookie); none for non-browser callers. */
   readonly readCookie?: (name: string) => string | undefined;
@@ -75,9 +85,15 @@ export interface SessionService {
   login(username: string, password: string, meta: RequestMeta, options?: LoginOptions): Promise<TokenPair>;
   refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPair>;
   /** Revokes the session the tokens belong to; succeeds quietly when they are already dead. */
-  logout(tokens: { refreshToken?: string | null; accessToken?: string | null }, meta: RequestMeta): Promise<void>;
+  logout(
+    tokens: { refreshToken?: string | null; accessToken?: string | null },
+    meta: RequestMeta,
+  ): Promise<void>;
   /** Pure token check, no I/O. */
-  verifyAccess(token: string | null | undefined, options?: { clockTolerance?: number }): Promise<AccessClaims>;
+  verifyAccess(
+    token: string | null | undefined,
+    options?: { clockTolerance?: number },
+  ): Promise<AccessClaims>;
   /**
    * For sensitive surfaces (admin): checks a verified token's session and user in the
    * database, so revocation, bans and lost admin rights count at once rather than at the next
@@ -86,9 +102,10 @@ export interface SessionService {
   confirm(sessionId: string, userId: string): Promise<PublicUser>;
   /**
    * A new session for a user whose identity was proven some other way than a password typed
-   * here (a one-time password link): no password check, no throttle, same tokens and audit.
+   * here (a one-time password link, a passkey, the second step): no password check, no
+   * throttle, same tokens and audit. Every caller has checked every factor the user has.
    */
-  startSessionFor(user: User, meta: RequestMeta): Promise<TokenPair>;
+  startSessionFor(user: User, meta: RequestMeta, how?: SignInMethod): Promise<TokenPair>;
 }
 
 export function toPublicUser(user: User): PublicUser {
@@ -102,7 +119,11 @@ export function createSessionService(deps: SessionDeps): SessionService {
   // parallel requests or prefetches costs one database write and gets one consistent answer.
   const inFlight = new Map<string, Promise<TokenPair>>();
 
-  const event = (type: AuthEventType, meta: RequestMeta, fields: { userId?: string | null; sessionId?: string | null; detail?: string | null }) =>
+  const event = (
+    type: AuthEventType,
+    meta: RequestMeta,
+    fields: { userId?: string | null; sessionId?: string | null; detail?: string | null },
+  ) =>
     store.recordEvent({
       at: clock(),
       type,
@@ -121,6 +142,7 @@ export function createSessionService(deps: SessionDeps): SessionService {
         sid: session.id,
         name: user.displayName,
         admin: user.admin,
+        amr: session.amr,
         jti: randomId(random),
         now,
         expiresAt: accessExpiresAt,
@@ -140,7 +162,12 @@ export function createSessionService(deps: SessionDeps): SessionService {
     };
   }
 
-  async function login(username: string, password: string, meta: RequestMeta, options: LoginOptions = {}): Promise<TokenPair> {
+  async function login(
+    username: string,
+    password: string,
+    meta: RequestMeta,
+    options: LoginOptions = {},
+  ): Promise<TokenPair> {
     // The account first, for its password epoch: device cookies minted under an earlier
     // password no longer count (device-cookie.ts). Known and unknown names cost the same lookup,
     // and an unknown one gets the epoch of an account whose password never changed.
@@ -160,12 +187,27 @@ export function createSessionService(deps: SessionDeps): SessionService {
       await (hasCode(error, 'invalid_credentials') ? attempt.failed() : attempt.abandoned());
       throw error;
     }
+    if (hasher.needsRehash(user.passwordHash)) {
+      await store.updateUser(user.id, { passwordHash: await hasher.hash(password) }, clock());
+    }
+    if (await needsSecondStep(store, user)) {
+      // The password was right, but it is one factor of two: the attempt is refunded without
+      // resetting any count or minting a device cookie (the second step does both, once the
+      // code is right), and the caller gets a step token instead of a session.
+      await attempt.abandoned();
+      return beginMfaStep({ store, clock, random }, user, ['pwd']);
+    }
     const device = await attempt.succeeded();
-    return { ...(await startSession(user, password, meta)), device };
+    return { ...(await startSessionFor(user, meta, PASSWORD_SIGN_IN)), device };
   }
 
   /** `accountHash` is the throttle's keyed hash of the name, reused for the audit trail. */
-  async function verifyCredentials(user: User | null, password: string, meta: RequestMeta, accountHash: string): Promise<User> {
+  async function verifyCredentials(
+    user: User | null,
+    password: string,
+    meta: RequestMeta,
+    accountHash: string,
+  ): Promise<User> {
     if (!user) {
       // Same work as a real check, so response time does not reveal which usernames exist.
       await hasher.verifyDummy(password);
@@ -185,14 +227,11 @@ export function createSessionService(deps: SessionDeps): SessionService {
     return user;
   }
 
-  async function startSession(user: User, password: string, meta: RequestMeta): Promise<TokenPair> {
-    if (hasher.needsRehash(user.passwordHash)) {
-      await store.updateUser(user.id, { passwordHash: await hasher.hash(password) }, clock());
-    }
-    return startSessionFor(user, meta);
-  }
-
-  async function startSessionFor(user: User, meta: RequestMeta): Promise<TokenPair> {
+  async function startSessionFor(
+    user: User,
+    meta: RequestMeta,
+    how: SignInMethod = PASSWORD_SIGN_IN,
+  ): Promise<TokenPair> {
     const now = clock();
     await endLeastRecentlyUsed(user, now, meta);
     const absoluteExpiresAt = now + config.sessionMaxAge * 1000;
@@ -207,9 +246,10 @@ export function createSessionService(deps: SessionDeps): SessionService {
       // The password as it was checked: one changed (or an account banned or deleted) since
       // then gets no session, rather than one the revocation that just ran missed.
       passwordEpoch: user.passwordChangedAt,
+      amr: how.amr,
     });
     if (!session) throw new InvalidCredentialsError();
-    await event('login_ok', meta, { userId: user.id, sessionId: session.id });
+    await event('login_ok', meta, { userId: user.id, sessionId: session.id, detail: how.detail });
     return issue(user, session, session.gen, now);
   }
 
@@ -219,10 +259,14 @@ export function createSessionService(deps: SessionDeps): SessionService {
    * table without bound and a forgotten device eventually drops off.
    */
   async function endLeastRecentlyUsed(user: User, now: number, meta: RequestMeta): Promise<void> {
-    const live = (await store.listSessions(user.id)).filter((s) => now < s.idleExpiresAt && now < s.absoluteExpiresAt);
+    const live = (await store.listSessions(user.id)).filter(
+      (s) => now < s.idleExpiresAt && now < s.absoluteExpiresAt,
+    );
     const excess = live.length - config.maxSessions + 1;
     if (excess <= 0) return;
-    const oldest = [...live].sort((a, b) => a.rotatedAt - b.rotatedAt || a.createdAt - b.createdAt).slice(0, excess);
+    const oldest = [...live]
+      .sort((a, b) => a.rotatedAt - b.rotatedAt || a.createdAt - b.createdAt)
+      .slice(0, excess);
     for (const session of oldest) {
       if (await store.revokeSession(session.id, 'session_limit', now)) {
         await event('revoke', meta, {
@@ -274,7 +318,12 @@ export function createSessionService(deps: SessionDeps): SessionService {
       const idleExpiresAt = Math.min(now + config.refreshTtl * 1000, session.absoluteExpiresAt);
       if (await store.rotateSession(session.id, token.gen, { rotatedAt: now, idleExpiresAt })) {
         await event('refresh', meta, { userId: user.id, sessionId: session.id });
-        return issue(user, { ...session, gen: token.gen + 1, rotatedAt: now, idleExpiresAt }, token.gen + 1, now);
+        return issue(
+          user,
+          { ...session, gen: token.gen + 1, rotatedAt: now, idleExpiresAt },
+          token.gen + 1,
+          now,
+        );
       }
       // Another process rotated between our read and our write: judge again against the
       // fresh row, which now sees this token as one generation behind.
@@ -291,7 +340,13 @@ export function createSessionService(deps: SessionDeps): SessionService {
     }
     // An old token after the grace window means two parties hold the refresh token: one of
     // them stole it. Revoke the whole session; both must sign in again.
-    return reject('reuse_detected', session, meta, 'reuse_detected', `presented gen ${token.gen}, current ${session.gen}`);
+    return reject(
+      'reuse_detected',
+      session,
+      meta,
+      'reuse_detected',
+      `presented gen ${token.gen}, current ${session.gen}`,
+    );
   }
 
   async function refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPair> {
@@ -346,7 +401,12 @@ export function createSessionService(deps: SessionDeps): SessionService {
 
   async function confirm(sessionId: string, userId: string): Promise<PublicUser> {
     const session = await store.findSession(sessionId);
-    if (!session || session.userId !== userId || session.revokedAt !== null || clock() >= session.absoluteExpiresAt) {
+    if (
+      !session ||
+      session.userId !== userId ||
+      session.revokedAt !== null ||
+      clock() >= session.absoluteExpiresAt
+    ) {
       throw new InvalidTokenError('revoked', 'the session has ended');
     }
     const user = await store.findUserById(userId);

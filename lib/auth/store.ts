@@ -81,7 +81,18 @@ export interface Session {
   readonly revokedReason: RevokeReason | null;
   readonly userAgent: string | null;
   readonly ip: string | null;
+  /** How it was signed in (RFC 8176 values, see AuthMethod); carried by every access token it issues. */
+  readonly amr: readonly AuthMethod[];
 }
+
+/**
+ * RFC 8176 authentication method references, as Gatehouse uses them: `pwd` a password; `otp`
+ * an authenticator-app code (or a recovery code); `hwk` / `swk` a passkey bound to one device /
+ * synced between devices; `user` the authenticator verified the person (PIN, biometrics); `mfa`
+ * more than one factor took part.
+ */
+export type AuthMethod = 'pwd' | 'otp' | 'hwk' | 'swk' | 'user' | 'mfa';
+export const AUTH_METHODS: readonly AuthMethod[] = ['pwd', 'otp', 'hwk', 'swk', 'user', 'mfa'];
 
 export interface NewSession {
   readonly id: string;
@@ -97,6 +108,8 @@ export interface NewSession {
    * mid-hash when the password changed gets nothing.
    */
   readonly passwordEpoch?: number | null;
+  /** How it was signed in; `['pwd']` when unset. */
+  readonly amr?: readonly AuthMethod[];
 }
 
 export type AuthEventType =
@@ -115,7 +128,16 @@ export type AuthEventType =
   | 'password_changed'
   | 'password_reset'
   | 'password_link_created'
-  | 'unlocked';
+  | 'unlocked'
+  | 'mfa_enabled'
+  | 'mfa_disabled'
+  | 'mfa_cleared'
+  | 'mfa_failed'
+  | 'recovery_codes_created'
+  | 'passkey_added'
+  | 'passkey_renamed'
+  | 'passkey_removed'
+  | 'passkey_failed';
 
 export const AUTH_EVENT_TYPES: readonly AuthEventType[] = [
   'login_ok',
@@ -134,6 +156,15 @@ export const AUTH_EVENT_TYPES: readonly AuthEventType[] = [
   'password_reset',
   'password_link_created',
   'unlocked',
+  'mfa_enabled',
+  'mfa_disabled',
+  'mfa_cleared',
+  'mfa_failed',
+  'recovery_codes_created',
+  'passkey_added',
+  'passkey_renamed',
+  'passkey_removed',
+  'passkey_failed',
 ];
 
 export interface AuthEvent {
@@ -195,6 +226,67 @@ export interface PasswordLink {
   readonly usedAt: number | null;
   /** The admin who made it; null for the users command. */
   readonly createdBy: string | null;
+}
+
+/** An authenticator-app factor. Its secret is sealed (lib/auth/secret-box.ts), never stored plain. */
+export interface TotpFactor {
+  readonly userId: string;
+  readonly sealedSecret: string;
+  readonly createdAt: number;
+  /** Null while enrolling: not used at sign-in until confirmed with a code. */
+  readonly enabledAt: number | null;
+  /** The last time step a code was accepted for: a code works once. */
+  readonly lastStep: number | null;
+}
+
+/** The second sign-in step: a right password, no session yet. Only the token's hash is stored. */
+export interface MfaStep {
+  readonly tokenHash: string;
+  readonly userId: string;
+  /** The first factor's amr values, comma-separated (`pwd`). */
+  readonly firstFactor: string;
+  /** The user's passwordChangedAt when the password was checked (a change since ends the step). */
+  readonly passwordEpoch: number | null;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  /** Codes tried so far. */
+  readonly tries: number;
+  readonly usedAt: number | null;
+}
+
+/** `singleDevice`: bound to one authenticator; `multiDevice`: synced (backup eligible). */
+export type PasskeyDeviceType = 'singleDevice' | 'multiDevice';
+
+export interface Passkey {
+  /** The credential id, base64url. */
+  readonly id: string;
+  readonly userId: string;
+  /** COSE public key, base64url. */
+  readonly publicKey: string;
+  /** The signature counter last seen (0 for authenticators that do not count). */
+  readonly counter: number;
+  readonly transports: readonly string[];
+  readonly deviceType: PasskeyDeviceType;
+  /** Whether it is backed up (synced) now, as the authenticator last said. */
+  readonly backedUp: boolean;
+  readonly aaguid: string | null;
+  readonly name: string;
+  readonly createdAt: number;
+  readonly lastUsedAt: number | null;
+}
+
+export type ChallengePurpose = 'register' | 'authenticate';
+
+/** A WebAuthn challenge, single-use and short-lived; stored so any instance can finish a ceremony. */
+export interface WebAuthnChallenge {
+  /** base64url, as the browser echoes it in clientDataJSON. */
+  readonly challenge: string;
+  readonly purpose: ChallengePurpose;
+  /** For registration: who is adding a passkey, from which session. */
+  readonly userId: string | null;
+  readonly sessionId: string | null;
+  readonly createdAt: number;
+  readonly expiresAt: number;
 }
 
 export { LastAdminError, UsernameTakenError } from '../edge/errors';
@@ -293,6 +385,77 @@ export interface Store {
    * and every lookup and backup pays for them (lib/auth/housekeeping.ts runs it on a timer).
    */
   purge(cutoffs: PurgeCutoffs): Promise<PurgeResult>;
+
+  /** A user's authenticator-app factor, enabled or pending; null when there is none. */
+  findTotp(userId: string): Promise<TotpFactor | null>;
+  /**
+   * Starts (or restarts) an enrolment: stores a sealed secret, not yet enabled. False, changing
+   * nothing, when the user already has one enabled.
+   */
+  beginTotp(userId: string, sealedSecret: string, now: number): Promise<boolean>;
+  /**
+   * Enables the pending factor whose secret is `sealedSecret` (the one the code was checked
+   * against), with `step` as its last used step, and replaces the recovery codes, in one
+   * transaction. False when there is no such pending factor (enabled or restarted meanwhile).
+   */
+  enableTotp(
+    userId: string,
+    sealedSecret: string,
+    step: number,
+    codeHashes: readonly string[],
+    now: number,
+  ): Promise<boolean>;
+  /** Records `step` as used, only if it is after the last step used: of two uses of one code, one wins. */
+  useTotpStep(userId: string, step: number): Promise<boolean>;
+  /** Removes the factor (enabled or pending) and the recovery codes; true when an enabled one was removed. */
+  deleteTotp(userId: string): Promise<boolean>;
+  /** Replaces every recovery code of the user. */
+  replaceRecoveryCodes(userId: string, codeHashes: readonly string[], now: number): Promise<void>;
+  /** Marks one unused recovery code used; true when this call did. */
+  useRecoveryCode(userId: string, codeHash: string, now: number): Promise<boolean>;
+  /** Recovery codes not used yet. */
+  countRecoveryCodes(userId: string): Promise<number>;
+
+  createMfaStep(step: Omit<MfaStep, 'tries' | 'usedAt'>): Promise<void>;
+  /**
+   * Counts one try of a second step, only while it is unused, unexpired at `now` and under
+   * `maxTries`, in one conditional write; returns the step as counted, or null.
+   */
+  tryMfaStep(tokenHash: string, now: number, maxTries: number): Promise<MfaStep | null>;
+  /** Marks the step used, if it is not; true when this call did (single use). */
+  finishMfaStep(tokenHash: string, now: number): Promise<boolean>;
+
+  /** False when a passkey with this credential id exists already (any user's). */
+  createPasskey(passkey: Omit<Passkey, 'lastUsedAt'>): Promise<boolean>;
+  findPasskey(id: string): Promise<Passkey | null>;
+  /** Newest first. */
+  listPasskeys(userId: string): Promise<Passkey[]>;
+  /**
+   * After a verified sign-in: stores the new counter and backup state, only if the counter is
+   * still `expectedCounter` (two sign-ins with one counter value: one wins).
+   */
+  usePasskey(
+    id: string,
+    update: {
+      readonly expectedCounter: number;
+      readonly counter: number;
+      readonly backedUp: boolean;
+      readonly now: number;
+    },
+  ): Promise<boolean>;
+  /** Only the user's own; false otherwise. */
+  renamePasskey(userId: string, id: string, name: string): Promise<boolean>;
+  /** Only the user's own; false otherwise. */
+  deletePasskey(userId: string, id: string): Promise<boolean>;
+  /** Removes every passkey, authenticator-app factor and recovery code of a user (account deletion). */
+  deleteSecondFactors(userId: string): Promise<void>;
+
+  createChallenge(challenge: WebAuthnChallenge): Promise<void>;
+  /**
+   * Takes a challenge out, in one DELETE … RETURNING: null when unknown, already taken, of
+   * another purpose or expired at `now`. Of two requests with one challenge, one gets it.
+   */
+  takeChallenge(challenge: string, purpose: ChallengePurpose, now: number): Promise<WebAuthnChallenge | null>;
 
   /** Sets a key only if it has never been set; true when this call set it. */
   setMetaOnce(key: string, value: string, now: number): Promise<boolean>;

@@ -14,6 +14,7 @@ const input: SignInput = {
   sid: 'session-1',
   name: 'Jon Doe',
   admin: true,
+  amr: ['pwd'],
   jti: 'jti-1',
   now: NOW,
   expiresAt: NOW + 900_000,
@@ -58,6 +59,7 @@ describe('access tokens', () => {
       name: 'Jon Doe',
       admin: true,
       jti: 'jti-1',
+      amr: ['pwd'],
       iat: NOW / 1000,
       exp: NOW / 1000 + 900,
     });

@@ -24,6 +24,11 @@ export interface AccessClaims {
   readonly iat: number;
   readonly exp: number;
   readonly jti: string;
+  /**
+   * How the session was signed in (RFC 8176): `["pwd"]`, `["pwd","otp","mfa"]`,
+   * `["hwk","user","mfa"]`. Empty for a token issued before Gatehouse stated it.
+   */
+  readonly amr: readonly string[];
 }
 
 export interface TokenPolicy {
@@ -37,6 +42,7 @@ export interface SignInput {
   readonly name: string;
   readonly admin: boolean;
   readonly jti: string;
+  readonly amr: readonly string[];
   /** Issue time, ms since the epoch. */
   readonly now: number;
   /** Expiry, ms since the epoch. */
@@ -49,7 +55,7 @@ export function signAccessToken(keyring: Keyring, policy: TokenPolicy, input: Si
     typ: ACCESS_TOKEN_TYPE,
     kid: keyring.current.kid,
   };
-  return new SignJWT({ sid: input.sid, name: input.name, admin: input.admin })
+  return new SignJWT({ sid: input.sid, name: input.name, admin: input.admin, amr: [...input.amr] })
     .setProtectedHeader(header)
     .setIssuer(policy.issuer)
     .setAudience(policy.audience)
@@ -122,6 +128,7 @@ export async function verifyAccessToken(
   }
 
   const { sub, sid, name, admin, iat, exp, jti } = payload;
+  const amr = payload.amr ?? [];
   if (
     typeof sub !== 'string' ||
     typeof sid !== 'string' ||
@@ -129,14 +136,29 @@ export async function verifyAccessToken(
     typeof admin !== 'boolean' ||
     typeof iat !== 'number' ||
     typeof exp !== 'number' ||
-    typeof jti !== 'string'
+    typeof jti !== 'string' ||
+    !isAmr(amr)
   ) {
     throw new InvalidTokenError('claims', 'access token claims have the wrong types');
   }
-  const claims: AccessClaims = { sub, sid, name, admin, iat, exp, jti };
+  const claims: AccessClaims = { sub, sid, name, admin, iat, exp, jti, amr };
   // Only what carries nothing the memo would skip (no nbf: we never issue one).
   if (payload.nbf === undefined) remember(memo, memoKey, claims);
   return claims;
+}
+
+/** A short list of short strings: what RFC 8176 allows, bounded so a token cannot smuggle a blob. */
+function isAmr(value: unknown): value is readonly string[] {
+  return (
+    Array.isArray(value) &&
+    value.length <= 8 &&
+    value.every((v) => typeof v === 'string' && v.length > 0 && v.length <= 16)
+  );
+}
+
+/** Whether the token's sign-in had more than one factor (RFC 8176 `mfa`). */
+export function hasMfa(claims: { readonly amr: readonly string[] }): boolean {
+  return claims.amr.includes('mfa');
 }
 
 /**

@@ -259,3 +259,92 @@ export class UsageError extends AuthError {
   override readonly code = 'usage';
   override readonly status = 400;
 }
+
+/**
+ * The password was right and the account has a second factor: there is no session yet. The
+ * caller finishes with the code at the second step (POST /api/auth/mfa, the /login/verify
+ * page), naming this step by `mfaToken`. Thrown rather than returned, so a sign-in path that
+ * forgets the second factor hands out nothing.
+ */
+export class MfaRequiredError extends AuthError {
+  override readonly code = 'mfa_required';
+  override readonly status = 401;
+  /** The second step's token (only its hash is stored). */
+  readonly mfaToken: string;
+  /** ms since the epoch. */
+  readonly expiresAt: number;
+  constructor(mfaToken: string, expiresAt: number, message = 'a second factor is required') {
+    super(message);
+    this.mfaToken = mfaToken;
+    this.expiresAt = expiresAt;
+  }
+}
+
+/** The second step's token is unknown, used, expired or out of tries: sign in again. */
+export class InvalidMfaTokenError extends AuthError {
+  override readonly code = 'invalid_mfa_token';
+  override readonly status = 401;
+  constructor(message = 'this sign-in step is over; sign in again') {
+    super(message);
+  }
+}
+
+/** A wrong, reused or malformed authenticator code or recovery code. */
+export class InvalidCodeError extends AuthError {
+  override readonly code = 'invalid_code';
+  override readonly status = 401;
+  constructor(message = 'the code is wrong or has been used') {
+    super(message);
+  }
+}
+
+/**
+ * Signed in, but not strongly enough for this (RFC 9470's `insufficient_user_authentication`):
+ * the page or route wants a sign-in with a second factor (`amr` containing `mfa`).
+ */
+export class InsufficientAuthenticationError extends AuthError {
+  override readonly code = 'insufficient_user_authentication';
+  override readonly status = 401;
+  constructor(message = 'sign in again with a second factor') {
+    super(message);
+  }
+}
+
+/**
+ * A change to how the account signs in (adding a passkey, turning on a second factor) from a
+ * sign-in older than a few minutes, without the password: confirm it is still you.
+ */
+export class ReauthenticationRequiredError extends AuthError {
+  override readonly code = 'reauthentication_required';
+  override readonly status = 401;
+  constructor(message = 'enter your password (or sign in again) to do this') {
+    super(message);
+  }
+}
+
+/** A WebAuthn challenge that is unknown, used already, expired or of another ceremony. */
+export class InvalidChallengeError extends AuthError {
+  override readonly code = 'invalid_challenge';
+  override readonly status = 400;
+  constructor(message = 'the passkey request has expired; try again') {
+    super(message);
+  }
+}
+
+/**
+ * A passkey response that does not verify: unknown credential, wrong origin or RP, no user
+ * verification, a bad signature, or a signature counter that went backwards (a cloned key).
+ */
+export class InvalidPasskeyError extends AuthError {
+  override readonly code = 'invalid_passkey';
+  override readonly status = 401;
+  constructor(message = 'the passkey could not be verified') {
+    super(message);
+  }
+}
+
+/** Turning on a second factor that is already on (or off one that is not). */
+export class ConflictError extends AuthError {
+  override readonly code = 'conflict';
+  override readonly status = 409;
+}

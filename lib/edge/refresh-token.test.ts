@@ -58,6 +58,7 @@ describe('refresh tokens', () => {
     const access = await signAccessToken(ring, { issuer: 'i', audience: 'a' }, {
       sub: 'user-1',
       sid: 'session-1',
+      amr: ['pwd'],
       name: 'n',
       admin: false,
       jti: 'j',

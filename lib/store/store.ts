@@ -1,7 +1,13 @@
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import { isAuthError, LastAdminError, UnavailableError, UsernameTakenError } from '../edge/errors';
 import {
+  AUTH_METHODS,
   usernameKey,
+  type AuthMethod,
+  type MfaStep,
+  type Passkey,
+  type TotpFactor,
+  type WebAuthnChallenge,
   type PasswordLink,
   type Session,
   type StoredEvent,
@@ -12,7 +18,11 @@ import type {
   AuthEventsTable,
   Database,
   DialectName,
+  MfaStepsTable,
+  PasskeysTable,
   PasswordLinksTable,
+  TotpFactorsTable,
+  WebAuthnChallengesTable,
   SessionsTable,
   UsersTable,
 } from './schema';
@@ -107,7 +117,12 @@ export function createStore(db: Kysely<Database>, dialect: DialectName): Store {
       if (patch.passwordChangedAt !== undefined) set.password_changed_at = patch.passwordChangedAt;
       if (patch.revokedBefore !== undefined) set.revoked_before = patch.revokedBefore;
       if (!options.keepAnAdmin) {
-        const row = await db.updateTable('users').set(set).where('id', '=', id).returningAll().executeTakeFirst();
+        const row = await db
+          .updateTable('users')
+          .set(set)
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirst();
         return row ? toUser(row) : null;
       }
       return db.transaction().execute(async (trx) => {
@@ -158,7 +173,11 @@ export function createStore(db: Kysely<Database>, dialect: DialectName): Store {
       });
     },
     async eraseUserTraces(userId) {
-      await db.updateTable('sessions').set({ ip: null, user_agent: null }).where('user_id', '=', userId).execute();
+      await db
+        .updateTable('sessions')
+        .set({ ip: null, user_agent: null })
+        .where('user_id', '=', userId)
+        .execute();
       await db
         .updateTable('auth_events')
         .set({ ip: null, user_agent: null })
@@ -185,6 +204,7 @@ export function createStore(db: Kysely<Database>, dialect: DialectName): Store {
           'absolute_expires_at',
           'user_agent',
           'ip',
+          'amr',
         ])
         .expression((eb) =>
           eb
@@ -199,6 +219,7 @@ export function createStore(db: Kysely<Database>, dialect: DialectName): Store {
               time(s.absoluteExpiresAt).as('absolute_expires_at'),
               text(s.userAgent).as('user_agent'),
               text(s.ip).as('ip'),
+              text((s.amr ?? ['pwd']).join(',')).as('amr'),
             ])
             .where('users.id', '=', s.userId)
             .where('users.status', '=', 'active')
@@ -376,10 +397,10 @@ export function createStore(db: Kysely<Database>, dialect: DialectName): Store {
             .execute();
         }
       }
-      await db
-        .deleteFrom('password_links')
-        .where('expires_at', '<', sessionsEndedBefore)
-        .execute();
+      await db.deleteFrom('password_links').where('expires_at', '<', sessionsEndedBefore).execute();
+      // Second sign-in steps and passkey challenges live minutes; the rows only matter until then.
+      await db.deleteFrom('mfa_steps').where('expires_at', '<', sessionsEndedBefore).execute();
+      await db.deleteFrom('webauthn_challenges').where('expires_at', '<', sessionsEndedBefore).execute();
       // In batches, so a first purge of a large table never holds the write lock for long
       // (SQLite has one writer; sign-ins would queue behind it). One pass per way a session
       // ends, each answered by its own index (an OR of the three made SQLite scan the table).
@@ -411,6 +432,219 @@ export function createStore(db: Kysely<Database>, dialect: DialectName): Store {
       return { sessions, events };
     },
 
+    async findTotp(userId) {
+      const row = await db
+        .selectFrom('totp_factors')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      return row ? toTotp(row) : null;
+    },
+    async beginTotp(userId, sealedSecret, now) {
+      const result = await db
+        .insertInto('totp_factors')
+        .values({ user_id: userId, sealed_secret: sealedSecret, created_at: now })
+        .onConflict((oc) =>
+          oc
+            .column('user_id')
+            .doUpdateSet({ sealed_secret: sealedSecret, created_at: now, enabled_at: null, last_step: null })
+            .where('totp_factors.enabled_at', 'is', null),
+        )
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+    },
+    async enableTotp(userId, sealedSecret, step, codeHashes, now) {
+      return db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable('totp_factors')
+          .set({ enabled_at: now, last_step: step })
+          .where('user_id', '=', userId)
+          .where('sealed_secret', '=', sealedSecret)
+          .where('enabled_at', 'is', null)
+          .executeTakeFirst();
+        if (result.numUpdatedRows !== 1n) return false;
+        await replaceCodes(trx, userId, codeHashes, now);
+        return true;
+      });
+    },
+    async useTotpStep(userId, step) {
+      const result = await db
+        .updateTable('totp_factors')
+        .set({ last_step: step })
+        .where('user_id', '=', userId)
+        .where('enabled_at', 'is not', null)
+        .where((eb) => eb.or([eb('last_step', 'is', null), eb('last_step', '<', step)]))
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n;
+    },
+    async deleteTotp(userId) {
+      return db.transaction().execute(async (trx) => {
+        const removed = await trx
+          .deleteFrom('totp_factors')
+          .where('user_id', '=', userId)
+          .returning('enabled_at')
+          .executeTakeFirst();
+        await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+        return removed !== undefined && removed.enabled_at !== null;
+      });
+    },
+    async replaceRecoveryCodes(userId, codeHashes, now) {
+      await db.transaction().execute((trx) => replaceCodes(trx, userId, codeHashes, now));
+    },
+    async useRecoveryCode(userId, codeHash, now) {
+      const result = await db
+        .updateTable('recovery_codes')
+        .set({ used_at: now })
+        .where('user_id', '=', userId)
+        .where('code_hash', '=', codeHash)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n;
+    },
+    async countRecoveryCodes(userId) {
+      const row = await db
+        .selectFrom('recovery_codes')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('user_id', '=', userId)
+        .where('used_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    async createMfaStep(step) {
+      await db
+        .insertInto('mfa_steps')
+        .values({
+          token_hash: step.tokenHash,
+          user_id: step.userId,
+          first_factor: step.firstFactor,
+          password_epoch: step.passwordEpoch,
+          created_at: step.createdAt,
+          expires_at: step.expiresAt,
+        })
+        .execute();
+    },
+    async tryMfaStep(tokenHash, now, maxTries) {
+      const row = await db
+        .updateTable('mfa_steps')
+        .set((eb) => ({ tries: eb('tries', '+', 1) }))
+        .where('token_hash', '=', tokenHash)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now)
+        .where('tries', '<', maxTries)
+        .returningAll()
+        .executeTakeFirst();
+      return row ? toMfaStep(row) : null;
+    },
+    async finishMfaStep(tokenHash, now) {
+      const result = await db
+        .updateTable('mfa_steps')
+        .set({ used_at: now })
+        .where('token_hash', '=', tokenHash)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n;
+    },
+
+    async createPasskey(p) {
+      try {
+        await db
+          .insertInto('passkeys')
+          .values({
+            id: p.id,
+            user_id: p.userId,
+            public_key: p.publicKey,
+            counter: p.counter,
+            transports: p.transports.length > 0 ? p.transports.join(',') : null,
+            device_type: p.deviceType,
+            backed_up: bool(p.backedUp),
+            aaguid: p.aaguid,
+            name: p.name,
+            created_at: p.createdAt,
+          })
+          .execute();
+        return true;
+      } catch (error) {
+        if (isUniqueViolation(error)) return false;
+        throw error;
+      }
+    },
+    async findPasskey(id) {
+      if (id.includes('\0')) return null;
+      const row = await db.selectFrom('passkeys').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toPasskey(row) : null;
+    },
+    async listPasskeys(userId) {
+      const rows = await db
+        .selectFrom('passkeys')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id')
+        .execute();
+      return rows.map(toPasskey);
+    },
+    async usePasskey(id, { expectedCounter, counter, backedUp, now }) {
+      const result = await db
+        .updateTable('passkeys')
+        .set({ counter, backed_up: bool(backedUp), last_used_at: now })
+        .where('id', '=', id)
+        .where('counter', '=', expectedCounter)
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n;
+    },
+    async renamePasskey(userId, id, name) {
+      if (id.includes('\0')) return false;
+      const result = await db
+        .updateTable('passkeys')
+        .set({ name })
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n;
+    },
+    async deletePasskey(userId, id) {
+      if (id.includes('\0')) return false;
+      const result = await db
+        .deleteFrom('passkeys')
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      return result.numDeletedRows === 1n;
+    },
+    async deleteSecondFactors(userId) {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('passkeys').where('user_id', '=', userId).execute();
+        await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+        await trx.deleteFrom('totp_factors').where('user_id', '=', userId).execute();
+      });
+    },
+
+    async createChallenge(c) {
+      await db
+        .insertInto('webauthn_challenges')
+        .values({
+          challenge: c.challenge,
+          purpose: c.purpose,
+          user_id: c.userId,
+          session_id: c.sessionId,
+          created_at: c.createdAt,
+          expires_at: c.expiresAt,
+        })
+        .execute();
+    },
+    async takeChallenge(challenge, purpose, now) {
+      if (challenge.includes('\0')) return null;
+      const row = await db
+        .deleteFrom('webauthn_challenges')
+        .where('challenge', '=', challenge)
+        .returningAll()
+        .executeTakeFirst();
+      // Taken whatever its purpose or age: a challenge is offered once, whoever presents it.
+      if (!row || row.purpose !== purpose || row.expires_at <= now) return null;
+      return toChallenge(row);
+    },
+
     async setMetaOnce(key, value, now) {
       const result = await db
         .insertInto('meta')
@@ -429,6 +663,15 @@ export function createStore(db: Kysely<Database>, dialect: DialectName): Store {
     },
   };
   return reportingOutages(store);
+}
+
+async function replaceCodes(trx: Kysely<Database>, userId: string, hashes: readonly string[], now: number) {
+  await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+  if (hashes.length === 0) return;
+  await trx
+    .insertInto('recovery_codes')
+    .values(hashes.map((code_hash) => ({ user_id: userId, code_hash, created_at: now })))
+    .execute();
 }
 
 /** Rows one purge statement deletes at most; it repeats until fewer come back. */
@@ -501,6 +744,62 @@ function toSession(r: Selectable<SessionsTable>): Session {
     revokedReason: r.revoked_reason,
     userAgent: r.user_agent,
     ip: r.ip,
+    amr: parseAmr(r.amr),
+  };
+}
+
+/** The stored comma list, keeping only values Gatehouse issues. */
+function parseAmr(text: string): AuthMethod[] {
+  return text.split(',').filter((v): v is AuthMethod => (AUTH_METHODS as readonly string[]).includes(v));
+}
+
+function toTotp(r: Selectable<TotpFactorsTable>): TotpFactor {
+  return {
+    userId: r.user_id,
+    sealedSecret: r.sealed_secret,
+    createdAt: Number(r.created_at),
+    enabledAt: r.enabled_at === null ? null : Number(r.enabled_at),
+    lastStep: r.last_step === null ? null : Number(r.last_step),
+  };
+}
+
+function toMfaStep(r: Selectable<MfaStepsTable>): MfaStep {
+  return {
+    tokenHash: r.token_hash,
+    userId: r.user_id,
+    firstFactor: r.first_factor,
+    passwordEpoch: r.password_epoch === null ? null : Number(r.password_epoch),
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+    tries: Number(r.tries),
+    usedAt: r.used_at === null ? null : Number(r.used_at),
+  };
+}
+
+function toPasskey(r: Selectable<PasskeysTable>): Passkey {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    publicKey: r.public_key,
+    counter: Number(r.counter),
+    transports: r.transports ? r.transports.split(',') : [],
+    deviceType: r.device_type,
+    backedUp: Boolean(r.backed_up),
+    aaguid: r.aaguid,
+    name: r.name,
+    createdAt: Number(r.created_at),
+    lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
+  };
+}
+
+function toChallenge(r: Selectable<WebAuthnChallengesTable>): WebAuthnChallenge {
+  return {
+    challenge: r.challenge,
+    purpose: r.purpose,
+    userId: r.user_id,
+    sessionId: r.session_id,
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
   };
 }
 

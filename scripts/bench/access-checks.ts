@@ -51,7 +51,7 @@ export interface AccessCheck {
 }
 
 const SUBJECT = 'u_8f3a2c91d7e64b05';
-const CLAIMS = { sid: 's_1b7e44d09c2a4f13', name: 'Jon Doe', admin: true } as const;
+const CLAIMS = { sid: 's_1b7e44d09c2a4f13', name: 'Jon Doe', admin: true, amr: ['pwd'] } as const;
 const POLICY = { issuer: 'gatehouse', audience: 'gatehouse' } as const;
 const NAMES = { access: 'gatehouse-access', refresh: 'gatehouse-refresh' } as const;
 const TTL_SECONDS = 900;

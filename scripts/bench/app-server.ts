@@ -156,6 +156,8 @@ export function accessClaims(jar: ReadonlyMap<string, string>, config: AuthConfi
     name: string;
     admin: boolean;
     jti: string;
+    amr?: string[];
   };
-  return { sub: payload.sub, sid: payload.sid, name: payload.name, admin: payload.admin, jti: payload.jti };
+  const { sub, sid, name, admin, jti } = payload;
+  return { sub, sid, name, admin, jti, amr: payload.amr ?? [] };
 }

@@ -95,6 +95,7 @@ export function storeContract(
         revokedReason: null,
         userAgent: 'ua',
         ip: '10.0.0.1',
+        amr: ['pwd'],
       });
       expect(await store.findSession('nope')).toBeNull();
     });

@@ -39,9 +39,14 @@ describe('PostgreSQL migrations', () => {
         'kysely_migration',
         'kysely_migration_lock',
         'meta',
+        'mfa_steps',
+        'passkeys',
         'password_links',
+        'recovery_codes',
         'sessions',
+        'totp_factors',
         'users',
+        'webauthn_challenges',
       ]);
     } finally {
       await dropSchema(schema);

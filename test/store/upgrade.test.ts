@@ -85,10 +85,15 @@ function upgradeSuite(
         'kysely_migration',
         'kysely_migration_lock',
         'meta',
+        'mfa_steps',
+        'passkeys',
         'password_links',
+        'recovery_codes',
         'schema_migrations',
         'sessions',
+        'totp_factors',
         'users',
+        'webauthn_challenges',
       ]);
       const made = await fresh();
       try {

@@ -3,6 +3,7 @@ import type { DialectName } from '../schema';
 import { initial } from './0001_initial';
 import { housekeepingIndexes } from './0002_housekeeping_indexes';
 import { accounts } from './0003_accounts';
+import { secondFactors } from './0004_second_factors';
 
 /**
  * Every migration, listed in code rather than read from a folder: Next.js bundles the server,
@@ -14,6 +15,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
     '0001_initial': initial(dialect),
     '0002_housekeeping_indexes': housekeepingIndexes,
     '0003_accounts': accounts(dialect),
+    '0004_second_factors': secondFactors(dialect),
   };
 }
 
