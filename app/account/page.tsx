@@ -3,9 +3,11 @@ import { redirect } from 'next/navigation';
 import { loginPath, ROUTES } from '@/lib/edge/routes';
 import { accountOverview } from '@/lib/server/account';
 import { requireUser } from '@/lib/server/auth';
+import { PasskeysCard } from './passkeys-card';
 import { PasswordForm } from './password-form';
 import { SessionActions } from './session-actions';
 import { SessionsTable, type SessionRow } from './sessions-table';
+import { TwoFactorCard } from './two-factor-card';
 
 export const metadata: Metadata = { title: 'Your account' };
 
@@ -60,6 +62,8 @@ export default async function AccountPage() {
         <p className="muted">Changing it signs out every other session; this one stays signed in.</p>
         <PasswordForm username={profile.username} />
       </div>
+      <PasskeysCard signedIn={signedIn} />
+      <TwoFactorCard signedIn={signedIn} />
     </main>
   );
 }

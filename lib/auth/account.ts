@@ -1,12 +1,7 @@
-import {
-  InvalidCredentialsError,
-  InvalidRequestError,
-  InvalidTokenError,
-  WeakPasswordError,
-  NotFoundError,
-} from '../edge/errors';
+import { InvalidRequestError, InvalidTokenError, WeakPasswordError, NotFoundError } from '../edge/errors';
 import type { CoreDeps } from './core-deps';
 import { setPassword } from './credentials';
+import { checkPasswordAgain } from './reauthenticate';
 import { deviceName } from './device-name';
 import type { SignedIn } from './gatehouse';
 import { checkPasswordPolicy } from './password-policy';
@@ -82,7 +77,7 @@ const isLive = (session: Session, now: number) =>
   session.revokedAt === null && now < session.idleExpiresAt && now < session.absoluteExpiresAt;
 
 export function createAccount(deps: CoreDeps): Account {
-  const { store, hasher, throttle, clock, sessions } = deps;
+  const { store, hasher, clock, sessions } = deps;
 
   /** The caller's session, live now per the database; InvalidTokenError('revoked') otherwise. */
   const confirm = (signedIn: SignedIn): Promise<PublicUser> =>
@@ -186,31 +181,10 @@ export function createAccount(deps: CoreDeps): Account {
 
       // Charged before the current password is hashed, on sign-in's own counters and its device
       // cookie: guessing through the account page is guessing at the sign-in form.
-      const attempt = await throttle.begin({
-        username: user.username,
-        ip: meta.ip,
-        readCookie,
-        passwordEpoch: user.passwordChangedAt,
+      const attempt = await checkPasswordAgain(deps, user, current, meta, readCookie, {
+        sessionId: signedIn.session.id,
+        detail: 'wrong current password (password change)',
       });
-      let passwordOk: boolean;
-      try {
-        passwordOk = await hasher.verify(user.passwordHash, current);
-      } catch (error) {
-        // A busy hasher tested nothing: refunded, as at sign-in.
-        await attempt.abandoned();
-        throw error;
-      }
-      if (!passwordOk) {
-        await attempt.failed();
-        await event(
-          'login_failed',
-          meta,
-          user.id,
-          signedIn.session.id,
-          'wrong current password (password change)',
-        );
-        throw new InvalidCredentialsError();
-      }
       let revoked: number;
       try {
         ({ revoked } = await setPassword({ store, hasher, clock }, user, next, {

@@ -51,6 +51,13 @@ export function errorResponse(error: unknown, headers?: HeadersInit): Response {
       // RFC 6750 §3: tell bearer clients which scheme and what went wrong.
       h.set('www-authenticate', 'Bearer realm="gatehouse", error="invalid_token"');
     }
+    if (hasCode(error, 'insufficient_user_authentication')) {
+      // RFC 9470 §3: the token is fine, the sign-in behind it was not strong enough.
+      h.set(
+        'www-authenticate',
+        'Bearer realm="gatehouse", error="insufficient_user_authentication", error_description="a sign-in with a second factor is required"',
+      );
+    }
     const retryAfter = (error as { retryAfter?: unknown }).retryAfter;
     if (typeof retryAfter === 'number') h.set('retry-after', String(retryAfter));
     if (error.status >= 500) {
@@ -64,6 +71,12 @@ export function errorResponse(error: unknown, headers?: HeadersInit): Response {
     }
     const body: Record<string, unknown> = { error: error.code, error_description: generic ?? error.message };
     if (typeof retryAfter === 'number') body.retry_after = retryAfter;
+    if (hasCode(error, 'mfa_required')) {
+      // The second step's handle (POST /api/auth/mfa); not a session credential.
+      const { mfaToken, expiresAt } = error as unknown as { mfaToken: string; expiresAt: number };
+      body.mfa_token = mfaToken;
+      body.expires_in = Math.max(0, Math.floor((expiresAt - Date.now()) / 1000));
+    }
     return json(body, { status: error.status, headers: h });
   }
   console.error('[gatehouse] unexpected error', error);
