@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { requireUser } from '@/lib/server/auth';
+import { describeSignIn, requireUser } from '@/lib/server/auth';
 import { sessionDetails } from '@/lib/server/views';
 import { Countdown } from '../components/countdown';
 import { SignOutButton } from '../components/sign-out-button';
@@ -36,6 +36,10 @@ export default async function DashboardPage() {
           <dt>Access token id</dt>
           <dd>
             <code data-testid="access-jti">{signedIn.session.tokenId}</code>
+          </dd>
+          <dt>Signed in with</dt>
+          <dd data-testid="signed-in-with">
+            {describeSignIn(signedIn.session.amr)} <code>amr: {signedIn.session.amr.join(', ') || 'none'}</code>
           </dd>
           <dt>Role</dt>
           <dd>{user.admin ? 'admin' : 'user'}</dd>

@@ -1,8 +1,11 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
+import { ROUTES } from '@/lib/edge/routes';
 import { redirect } from 'next/navigation';
 import { safeNextPath } from '@/lib/edge/safe-redirect';
 import { hasCode } from '@/lib/edge/errors';
-import { confirmedAuth } from '@/lib/server/auth';
+import { confirmedAuth, hasAnySecondFactor, signedInWithMfa } from '@/lib/server/auth';
+import { secondFactors } from '@/lib/server/views';
 import { SignedOut } from '../components/signed-out';
 import { LoginForm } from './login-form';
 
@@ -29,15 +32,47 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
     if (hasCode(error, 'temporarily_unavailable')) return null;
     throw error;
   });
-  if (signedIn) redirect(next);
+  // A page that wants a second factor sent a visitor signed in without one: they stay here to
+  // sign in again with it (which replaces this session); anyone else goes on.
+  const stepUp = params.step_up === 'mfa';
+  if (signedIn && (!stepUp || signedInWithMfa(signedIn))) redirect(next);
+  const factors = signedIn ? await secondFactors(signedIn) : null;
 
   return (
     <main>
       <div className="card narrow">
         <h1>Sign in</h1>
+        {stepUp ? (
+          <StepUpNotice
+            signedIn={Boolean(signedIn)}
+            hasFactor={factors ? hasAnySecondFactor(factors) : null}
+          />
+        ) : null}
         <LoginForm next={next} initialError={error} />
       </div>
       <SignedOut />
     </main>
+  );
+}
+
+/**
+ * Why the form is here for someone who may be signed in already: the page they asked for wants
+ * a sign-in with a second factor. An account without one is told where to add one, since no
+ * sign-in here could satisfy the page.
+ */
+function StepUpNotice({ signedIn, hasFactor }: { signedIn: boolean; hasFactor: boolean | null }) {
+  return (
+    <div className="notice warn" role="status" data-testid="step-up">
+      <p>
+        <strong>This page asks for a stronger sign-in.</strong> Sign in with a passkey, or with your password
+        and the code from your authenticator app.
+      </p>
+      {signedIn && hasFactor === false ? (
+        <p className="muted">
+          Your account has no second factor yet: add a passkey or an authenticator app on{' '}
+          <Link href={ROUTES.account.path}>your account page</Link> first.
+        </p>
+      ) : null}
+    </div>
   );
 }

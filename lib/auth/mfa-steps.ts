@@ -51,5 +51,5 @@ export async function beginMfaStep(
     createdAt: now,
     expiresAt,
   });
-  throw new MfaRequiredError(token, expiresAt);
+  throw new MfaRequiredError(token, expiresAt, MFA_STEP_TTL);
 }

@@ -1,3 +1,4 @@
+import { secondFactorsOf, type SecondFactors } from './sign-in-strength';
 import type { Store } from './store';
 
 /**
@@ -17,6 +18,8 @@ export interface SessionDetails {
 export interface Views {
   /** The session behind a signed-in request, or null when it is gone. */
   sessionDetails(sessionId: string, userId: string): Promise<SessionDetails | null>;
+  /** Which second factors the user has (an authenticator app that is on; passkeys). */
+  secondFactors(userId: string): Promise<SecondFactors>;
 }
 
 export function createViews(store: Store): Views {
@@ -31,5 +34,6 @@ export function createViews(store: Store): Views {
         refreshes: session.gen,
       };
     },
+    secondFactors: (userId) => secondFactorsOf(store, userId),
   };
 }

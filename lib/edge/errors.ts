@@ -273,10 +273,13 @@ export class MfaRequiredError extends AuthError {
   readonly mfaToken: string;
   /** ms since the epoch. */
   readonly expiresAt: number;
-  constructor(mfaToken: string, expiresAt: number, message = 'a second factor is required') {
+  /** Seconds the step lasts from now (OAuth-style `expires_in`). */
+  readonly expiresIn: number;
+  constructor(mfaToken: string, expiresAt: number, expiresIn: number, message = 'a second factor is required') {
     super(message);
     this.mfaToken = mfaToken;
     this.expiresAt = expiresAt;
+    this.expiresIn = expiresIn;
   }
 }
 

@@ -73,9 +73,9 @@ export function errorResponse(error: unknown, headers?: HeadersInit): Response {
     if (typeof retryAfter === 'number') body.retry_after = retryAfter;
     if (hasCode(error, 'mfa_required')) {
       // The second step's handle (POST /api/auth/mfa); not a session credential.
-      const { mfaToken, expiresAt } = error as unknown as { mfaToken: string; expiresAt: number };
+      const { mfaToken, expiresIn } = error as unknown as { mfaToken: string; expiresIn: number };
       body.mfa_token = mfaToken;
-      body.expires_in = Math.max(0, Math.floor((expiresAt - Date.now()) / 1000));
+      body.expires_in = expiresIn;
     }
     return json(body, { status: error.status, headers: h });
   }

@@ -7,9 +7,11 @@ import { hasCode } from '../edge/errors';
 import { PAGE_PATH_HEADER } from '../edge/internal-header';
 import { loginPath } from '../edge/routes';
 import { safeNextPath } from '../edge/safe-redirect';
+import { assertAdminSignInStrength, signedInWithMfa } from '../auth/sign-in-strength';
 import { getGatehouse } from './runtime';
 
 export type { SignedIn } from '../auth/gatehouse';
+export { describeSignIn, hasAny as hasAnySecondFactor, signedInWithMfa } from '../auth/sign-in-strength';
 
 /**
  * The one door into auth for server components, route handlers and server actions.
@@ -59,8 +61,30 @@ export async function requireAdmin(): Promise<SignedIn> {
   const confirmed = await confirmed_(signedIn);
   if (!confirmed) return redirect(await loginHere());
   if (!confirmed.user.admin) forbidden();
+  // An admin with a second factor must have signed in with it: back to sign-in, asking for it.
+  const gh = await getGatehouse();
+  try {
+    await assertAdminSignInStrength(gh.views.secondFactors, confirmed);
+  } catch (error) {
+    if (hasCode(error, 'insufficient_user_authentication')) return redirect(await loginHere(STEP_UP));
+    throw error;
+  }
   return confirmed;
 }
+
+/**
+ * requireUser, and a sign-in with a second factor (`amr` containing `mfa`): for pages that
+ * must not be reached with a password alone. Anyone else goes to sign-in, which says why and
+ * comes back here after a sign-in with a passkey or a password and code.
+ */
+export async function requireSecondFactor(): Promise<SignedIn> {
+  const signedIn = await requireUser();
+  if (signedInWithMfa(signedIn)) return signedIn;
+  return redirect(await loginHere(STEP_UP));
+}
+
+/** The sign-in page's query for "this page wants a second factor". */
+export const STEP_UP = { step_up: 'mfa' } as const;
 
 /** The session checked in the database; null when it has ended. Memoised per request. */
 const confirmed_ = cache(async (signedIn: SignedIn): Promise<SignedIn | null> => {
@@ -82,8 +106,8 @@ export async function confirmedAuth(): Promise<SignedIn | null> {
   return signedIn ? confirmed_(signedIn) : null;
 }
 
-async function loginHere(): Promise<string> {
+async function loginHere(extra: Readonly<Record<string, string>> = {}): Promise<string> {
   // The middleware names the page it forwarded; without it (middleware bypassed), no `next`.
   const path = (await headers()).get(PAGE_PATH_HEADER);
-  return loginPath(path ? safeNextPath(path, '') || null : null);
+  return loginPath(path ? safeNextPath(path, '') || null : null, extra);
 }

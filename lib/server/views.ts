@@ -1,5 +1,6 @@
 import 'server-only';
 import type { AuditFilterInput, AuditPage, UserDetail, UserPage, UserSearchInput } from '../auth/admin';
+import type { SecondFactors } from '../auth/sign-in-strength';
 import type { SessionDetails } from '../auth/views';
 import { requireAdmin, type SignedIn } from './auth';
 import { getGatehouse } from './runtime';
@@ -16,6 +17,11 @@ export { AUTH_EVENT_TYPES, type AuthEventType } from '../auth/store';
  */
 export async function sessionDetails(signedIn: SignedIn): Promise<SessionDetails | null> {
   return (await getGatehouse()).views.sessionDetails(signedIn.session.id, signedIn.user.id);
+}
+
+/** Which second factors the signed-in user has (for pages that explain what a sign-in can use). */
+export async function secondFactors(signedIn: SignedIn): Promise<SecondFactors> {
+  return (await getGatehouse()).views.secondFactors(signedIn.user.id);
 }
 
 /*

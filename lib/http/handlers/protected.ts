@@ -1,4 +1,5 @@
 import { ForbiddenError, InvalidTokenError } from '../../edge/errors';
+import { assertAdminSignInStrength } from '../../auth/sign-in-strength';
 import type { Gatehouse, SignedIn } from '../../auth/gatehouse';
 import { errorResponse, json } from '../responses';
 
@@ -17,6 +18,7 @@ const userOf = ({ user, session }: SignedIn) => ({
   name: user.name,
   admin: user.admin,
   session_id: session.id,
+  amr: session.amr,
 });
 
 /** GET /api/private — the tutorial's /private: any signed-in user. */
@@ -41,6 +43,8 @@ export async function handleAdmin(request: Request, gh: Gatehouse): Promise<Resp
     if (!who.user.admin) throw new ForbiddenError('admin rights required');
     const confirmed = await gh.confirm(who);
     if (!confirmed.user.admin) throw new ForbiddenError('admin rights required');
+    // An admin with a second factor must have signed in with it (401 per RFC 9470).
+    await assertAdminSignInStrength(gh.views.secondFactors, confirmed);
     return json({ message: `Welcome to the admin area, ${confirmed.user.name}!`, user: userOf(confirmed) });
   } catch (error) {
     return errorResponse(error);
