@@ -15,6 +15,8 @@ export interface SessionData {
      */
     readonly issuedAt: number;
     readonly expiresAt: number;
+    /** How it was signed in (RFC 8176 `amr`); `mfa` in it means more than one factor. */
+    readonly amr: readonly string[];
   };
 }
 
@@ -39,7 +41,7 @@ export function toSessionValue(
     status: 'authenticated',
     data: {
       user: { id: user.id, name: user.name, admin: user.admin },
-      session: { id: session.id, issuedAt: session.issuedAt, expiresAt: session.expiresAt },
+      session: { id: session.id, issuedAt: session.issuedAt, expiresAt: session.expiresAt, amr: session.amr },
     },
   };
 }
