@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { loginPath, ROUTES } from '@/lib/edge/routes';
 import { accountOverview } from '@/lib/server/account';
-import { requireUser } from '@/lib/server/auth';
+import { describeSignIn, requireUser } from '@/lib/server/auth';
 import { PasskeysCard } from './passkeys-card';
 import { PasswordForm } from './password-form';
 import { SessionActions } from './session-actions';
@@ -35,6 +35,7 @@ export default async function AccountPage() {
     ip: s.ip,
     signedIn: { iso: new Date(s.createdAt).toISOString(), text: when(s.createdAt) },
     lastActive: { iso: new Date(s.lastActiveAt).toISOString(), text: when(s.lastActiveAt) },
+    signedInWith: describeSignIn(s.amr),
   }));
 
   return (

@@ -15,6 +15,8 @@ export interface SessionRow {
   readonly ip: string | null;
   readonly signedIn: { readonly iso: string; readonly text: string };
   readonly lastActive: { readonly iso: string; readonly text: string };
+  /** "password + authenticator app", "passkey on this device" */
+  readonly signedInWith: string;
 }
 
 const INITIAL: AccountActionState = { error: null, notice: null };
@@ -46,6 +48,7 @@ export function SessionsTable({ sessions }: { sessions: readonly SessionRow[] })
               <th scope="col">Device</th>
               <th scope="col">Address</th>
               <th scope="col">Signed in</th>
+              <th scope="col">With</th>
               <th scope="col">Last active</th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
@@ -70,6 +73,7 @@ export function SessionsTable({ sessions }: { sessions: readonly SessionRow[] })
                 <td>
                   <time dateTime={s.signedIn.iso}>{s.signedIn.text}</time>
                 </td>
+                <td data-testid="signed-in-with">{s.signedInWith}</td>
                 <td>
                   <time dateTime={s.lastActive.iso}>{s.lastActive.text}</time>
                 </td>

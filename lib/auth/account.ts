@@ -64,6 +64,8 @@ export interface AccountSession {
   readonly userAgent: string | null;
   /** "Chrome 131 on macOS", from the user agent. */
   readonly device: string;
+  /** How it was signed in (RFC 8176 `amr`). */
+  readonly amr: readonly string[];
 }
 
 /** What randomId() makes, with room to spare; anything else cannot be a session id. */
@@ -136,6 +138,7 @@ export function createAccount(deps: CoreDeps): Account {
         ip: s.ip,
         userAgent: s.userAgent,
         device: deviceName(s.userAgent),
+        amr: s.amr,
       }));
     },
 

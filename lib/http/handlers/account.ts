@@ -32,6 +32,7 @@ function sessionJson(s: AccountSession) {
     ip: s.ip,
     user_agent: s.userAgent,
     device: s.device,
+    amr: s.amr,
   };
 }
 
