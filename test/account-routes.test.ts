@@ -142,6 +142,7 @@ describe('account routes', () => {
             ip: null,
             user_agent: 'curl/8.5.0',
             device: 'curl/8.5.0',
+            amr: ['pwd'],
           },
           {
             id: first.sid,
@@ -151,6 +152,7 @@ describe('account routes', () => {
             ip: null,
             user_agent: CHROME,
             device: 'Chrome 131 on macOS',
+            amr: ['pwd'],
           },
         ]);
       }

@@ -79,6 +79,7 @@ describe('account', () => {
           ip: '198.51.100.7',
           userAgent: CHROME_MAC,
           device: 'Chrome 131 on macOS',
+          amr: ['pwd'],
         },
         {
           id: first.session.id,
@@ -88,6 +89,7 @@ describe('account', () => {
           ip: '203.0.113.9',
           userAgent: FIREFOX_WIN,
           device: 'Firefox 133 on Windows',
+          amr: ['pwd'],
         },
       ]);
     });
