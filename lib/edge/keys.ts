@@ -91,8 +91,14 @@ async function deriveMacKey(secret: string, purpose: string): Promise<CryptoKey>
 }
 
 async function deriveBoxKey(secret: string): Promise<BoxKey> {
-  const [raw, kidBytes] = await Promise.all([hkdf(secret, 'box/aes-256-gcm', 32), hkdf(secret, 'box/kid', 6)]);
-  const key = await crypto.subtle.importKey('raw', raw as BufferSource, 'AES-GCM', false, ['encrypt', 'decrypt']);
+  const [raw, kidBytes] = await Promise.all([
+    hkdf(secret, 'box/aes-256-gcm', 32),
+    hkdf(secret, 'box/kid', 6),
+  ]);
+  const key = await crypto.subtle.importKey('raw', raw as BufferSource, 'AES-GCM', false, [
+    'encrypt',
+    'decrypt',
+  ]);
   return { kid: base64url(kidBytes), key };
 }
 
