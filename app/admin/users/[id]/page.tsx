@@ -121,26 +121,22 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
             variant="secondary"
           />
         </div>
-        {secondFactors.authenticatorApp ? (
-          <>
-            <h3 id="second-factor-heading">Second factor</h3>
-            <p className="muted">
-              For a lost phone: clearing removes {user.username}&apos;s authenticator app and recovery codes,
-              so their password alone signs them in until they turn it on again. Passkeys stay. Be sure it is
-              them asking.
-            </p>
-            <ActionForm
-              action={clearSecondFactor}
-              fields={fields}
-              label="Clear second factor"
-              pendingLabel="Clearing…"
-              accessibleName={`Clear second factor of ${user.username}`}
-              variant="danger"
-              confirm={<>Yes, clear the authenticator app of {user.username}</>}
-              testId="clear-second-factor"
-            />
-          </>
-        ) : null}
+        <h3 id="second-factor-heading">Second factor</h3>
+        <p className="muted">
+          For a lost phone: clearing removes {user.username}&apos;s authenticator app and recovery codes, so
+          their password alone signs them in until they turn it on again. Passkeys stay. Be sure it is them
+          asking.
+        </p>
+        <ActionForm
+          action={clearSecondFactor}
+          fields={fields}
+          label="Clear second factor"
+          pendingLabel="Clearing…"
+          accessibleName={`Clear second factor of ${user.username}`}
+          variant="danger"
+          confirm={<>Yes, clear the authenticator app of {user.username}</>}
+          testId="clear-second-factor"
+        />
         <h3 id="delete-heading">Delete</h3>
         <p className="muted">
           Deleting signs {user.username} out everywhere, frees the username and erases the addresses and
