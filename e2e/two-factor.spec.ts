@@ -56,6 +56,12 @@ async function secondStep(page: Page, code: string) {
   await page.getByRole('button', { name: 'Verify' }).click();
 }
 
+/** A refused code: the answer is in (the error shown, and React has reset the form after its action). */
+async function refused(page: Page) {
+  await expect(page.getByLabel(/^(Authentication code|Recovery code)$/)).toHaveValue('');
+  await expect(page.getByTestId('verify-error')).toBeVisible();
+}
+
 async function signOut(page: Page) {
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.waitForURL(url('/'));
@@ -111,12 +117,13 @@ test.describe('authenticator app (TOTP)', () => {
     await expectAccessible(page, '/login/verify');
 
     await secondStep(page, codeFor(secret, step + 5));
+    await refused(page);
     await expect(page.getByTestId('verify-error')).toHaveText(
       'That code is not right, or it has been used already. Try the code your app shows now.',
     );
     // The code that turned the app on has been used: it cannot sign in.
     await secondStep(page, codeFor(secret, step));
-    await expect(page.getByTestId('verify-error')).toBeVisible();
+    await refused(page);
     // One step ahead is within the drift a phone is allowed.
     const fresh = codeFor(secret, step + 1);
     await secondStep(page, fresh);
@@ -130,7 +137,7 @@ test.describe('authenticator app (TOTP)', () => {
     await password(page, tess);
     await page.waitForURL(/\/login\/verify/);
     await secondStep(page, fresh);
-    await expect(page.getByTestId('verify-error')).toBeVisible();
+    await refused(page);
     // A recovery code instead, typed in capitals: it works once.
     await page.getByRole('link', { name: 'Lost your phone? Use a recovery code' }).click();
     await secondStep(page, codes[0]!.toUpperCase());
@@ -139,7 +146,7 @@ test.describe('authenticator app (TOTP)', () => {
     await password(page, tess);
     await page.getByRole('link', { name: 'Lost your phone? Use a recovery code' }).click();
     await secondStep(page, codes[0]!);
-    await expect(page.getByTestId('verify-error')).toBeVisible();
+    await refused(page);
     await secondStep(page, codes[1]!);
     await page.waitForURL(url('/account'));
     await expect(page.getByTestId('recovery-codes-left')).toHaveText('8 recovery codes left.');
@@ -171,7 +178,7 @@ test.describe('authenticator app (TOTP)', () => {
     await password(page, tess, '/dashboard');
     await page.waitForURL(url('/login/verify?next=%2Fdashboard'));
     await secondStep(page, '000000');
-    await expect(page.getByTestId('verify-error')).toBeVisible();
+    await refused(page);
     await secondStep(page, codeFor(secret, step + 1));
     await page.waitForURL(url('/dashboard'));
     await context.close();
