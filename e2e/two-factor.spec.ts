@@ -1,5 +1,7 @@
 import type { BrowserContext, Page } from '@playwright/test';
+import { createPasswordLinkIssuer } from '../lib/auth/password-links';
 import { createArgon2Hasher } from '../lib/auth/passwords';
+import { systemClock } from '../lib/edge/clock';
 import { cryptoRandom, randomId } from '../lib/edge/random';
 import { expectAccessible } from './support/a11y';
 import { withStore } from './support/database';
@@ -189,6 +191,34 @@ test.describe('authenticator app (TOTP)', () => {
     await expect(page.getByTestId('step-over')).toContainText('This sign-in step has expired or is over');
     await page.getByRole('link', { name: 'Sign in again' }).click();
     await page.waitForURL(url('/login?next=%2Faccount'));
+  });
+
+  test('a reset link sets the password, then asks for the code before any session exists', async ({
+    page,
+  }) => {
+    const tess = await newPerson();
+    await password(page, tess);
+    await page.waitForURL(url('/account'));
+    const { secret, step } = await enrol(page);
+    await signOut(page);
+    const link = await withStore(LONG, async (store) => {
+      const issuer = createPasswordLinkIssuer({
+        store,
+        clock: systemClock,
+        random: cryptoRandom,
+        publicUrl: LONG_URL,
+        ttl: 1800,
+      });
+      return (await issuer.create(tess.id, { purpose: 'reset', createdBy: null })).url;
+    });
+    await page.goto(link);
+    await page.getByLabel('New password', { exact: true }).fill('a brand new e2e passphrase');
+    await page.getByLabel('New password again').fill('a brand new e2e passphrase');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.waitForURL(url('/login/verify'));
+    expect(await withStore(LONG, async (store) => (await store.listSessions(tess.id)).length)).toBe(0);
+    await secondStep(page, codeFor(secret, step + 1));
+    await page.waitForURL(url('/dashboard'));
   });
 
   test('an admin clears a lost authenticator app from the console: the password alone signs in again', async ({
