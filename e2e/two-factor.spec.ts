@@ -164,6 +164,9 @@ test.describe('authenticator app (TOTP)', () => {
     await signOut(page);
     await password(page, tess);
     await page.waitForURL(url('/account'));
+    // Signed in, the second step's page sends the visitor on, as /login does.
+    await page.goto(url('/login/verify?next=%2Fdashboard'));
+    await page.waitForURL(url('/dashboard'));
   });
 
   test('without JavaScript: turn it on from the account page and pass the second step', async ({

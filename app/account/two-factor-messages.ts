@@ -14,7 +14,9 @@ const ERRORS: Record<string, string> = {
   cross_origin_request: 'This request did not come from this site. Reload the page and try again.',
 };
 
-export function twoFactorErrorText({ code, retryAfter }: NonNullable<TwoFactorState['error']>): string {
+export function twoFactorErrorText({ form, code, retryAfter }: NonNullable<TwoFactorState['error']>): string {
+  // Turning on asks for no code: what it can find missing or too long is the password.
+  if (form === 'begin' && code === 'invalid_request') return 'Enter your password (at most 1024 characters).';
   if (code === 'too_many_attempts') {
     const wait = retryAfter ? waitText(retryAfter) : 'a while';
     return `Too many wrong attempts. Please wait ${wait} before trying again.`;

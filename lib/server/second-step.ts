@@ -1,9 +1,9 @@
 import 'server-only';
-import { cookies } from 'next/headers';
+import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import type { Gatehouse } from '../auth/gatehouse';
 import { secondStepPath } from '../edge/routes';
-import { clearedMfaCookie, mfaCookie, mfaCookieName } from '../http/mfa-cookie';
+import { clearedMfaCookie, mfaCookie, readMfaCookie } from '../http/mfa-cookie';
 import { setCookies } from './form';
 import { getGatehouse } from './runtime';
 
@@ -21,10 +21,13 @@ export async function goToSecondStep(gh: Gatehouse, mfaToken: string, next: stri
   redirect(secondStepPath(next));
 }
 
-/** Whether this browser is between its password and its code (it holds a step cookie). */
+/**
+ * Whether this browser is between its password and its code (it holds a step cookie), read as
+ * the action will read it: a cookie sent twice counts as none (lib/edge/cookies.ts).
+ */
 export async function hasSecondStep(): Promise<boolean> {
   const gh = await getGatehouse();
-  return Boolean((await cookies()).get(mfaCookieName(gh.config))?.value);
+  return Boolean(readMfaCookie(gh.config, (await headers()).get('cookie')));
 }
 
 /** Forgets an ended step (only a Server Action or a route may write cookies). */
