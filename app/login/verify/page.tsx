@@ -30,18 +30,23 @@ export default async function VerifyPage({ searchParams }: { searchParams: Searc
       : null;
   const error = code ? { code, retryAfter: wait } : null;
 
-  // Already signed in: go on, as /login does. A database that does not answer shows the page.
-  const signedIn = await confirmedAuth().catch((failure: unknown) => {
-    if (hasCode(failure, 'temporarily_unavailable')) return null;
-    throw failure;
-  });
-  if (signedIn) redirect(next);
+  // A step in progress is shown even to a visitor who is signed in: a page that wants a second
+  // factor sent them to sign in again (finishing replaces that session). Without one, a
+  // signed-in visitor goes on, as /login sends them; a database that does not answer shows the page.
+  const pending = await hasSecondStep();
+  if (!pending) {
+    const signedIn = await confirmedAuth().catch((failure: unknown) => {
+      if (hasCode(failure, 'temporarily_unavailable')) return null;
+      throw failure;
+    });
+    if (signedIn) redirect(next);
+  }
 
   return (
     <main>
       <div className="card narrow">
         <h1>Two-step verification</h1>
-        {(await hasSecondStep()) ? (
+        {pending ? (
           <VerifyForm next={next} nextParam={nextParam} recovery={recovery} initialError={error} />
         ) : (
           <StepOver next={nextParam} />
