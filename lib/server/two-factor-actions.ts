@@ -42,7 +42,9 @@ const NOTHING: TwoFactorState = { enrolment: null, recoveryCodes: null, error: n
 
 export async function twoFactorAction(_previous: TwoFactorState, form: FormData): Promise<TwoFactorState> {
   const raw = stringField(form, 'intent');
-  const intent = INTENTS.find((i) => i === raw) ?? 'begin';
+  const intent = INTENTS.find((i) => i === raw);
+  // Only the card's own forms post here; anything else is answered, and changes nothing.
+  if (!intent) return { ...NOTHING, error: { form: 'begin', code: 'invalid_request' } };
   const code = stringField(form, 'code') ?? '';
   const gh = await getGatehouse();
   const h = await headers();
