@@ -113,7 +113,7 @@ function prepareRequest(req: IncomingMessage, res: ServerResponse, config: AuthC
  * A client sending sign-ins faster than any person is answered here, before Next.js and the
  * counters' store spend a millisecond or two each on it (lib/auth/request-rate.ts): a flood
  * must not queue signed-in users behind its refusals. Both doors count: the JSON routes that
- * hash a password (sign-in, password change), and
+ * hash a password or check a code (sign-in, password change, the second step), and
  * every POST to a page or carrying Next-Action — a server action can be invoked at any page's
  * path, and sign-in is one (the others, sign-out included, are one click each, far below the
  * rate). Same code
@@ -157,8 +157,11 @@ function shedSignIn(req: IncomingMessage, res: ServerResponse, client: string, r
   return true;
 }
 
-/** The JSON routes that hash a password: sign-in, and a password change (two hashes each). */
-const HASHING_ROUTES = new Set(['/api/auth/login', '/api/auth/password']);
+/**
+ * The JSON routes that hash a password — sign-in, a password change (two hashes each), turning
+ * on an authenticator app — and the second sign-in step, where codes are guessed as passwords are.
+ */
+const HASHING_ROUTES = new Set(['/api/auth/login', '/api/auth/password', '/api/auth/totp', '/api/auth/mfa']);
 
 /** API routes and Next's own files: paths no page (and so no server action) lives at. */
 function isNonPage(path: string): boolean {

@@ -33,6 +33,8 @@ export const USAGE = `Usage: npm run users -- <command> [arguments]
   reset-link <username>              print a one-time link to set a new password (last line)
   revoke <username>                  end every session of the account
   unlock <username>                  forget failed sign-ins that block the account (needs AUTH_SECRET)
+  clear-2fa <username>               remove the account's authenticator app and recovery codes
+                                     (a lost phone): the password alone signs in; passkeys stay
   purge                              delete ended sessions and old audit events now
 
 The last active admin cannot be banned, deleted or demoted: make another admin first.
@@ -55,6 +57,7 @@ const COMMANDS: Record<string, number> = {
   'reset-link': 1,
   revoke: 1,
   unlock: 1,
+  'clear-2fa': 1,
   purge: 0,
 };
 
@@ -249,6 +252,15 @@ export async function execute(line: CommandLine, ctx: CommandContext): Promise<n
     case 'unlock': {
       const { addresses } = await admin.unlock(me, await idOf(name));
       print(`unlocked ${name}: failed sign-ins forgotten (from ${addresses} address(es))`);
+      return 0;
+    }
+    case 'clear-2fa': {
+      const { cleared } = await admin.clearSecondFactor(me, await idOf(name));
+      print(
+        cleared
+          ? `cleared the authenticator app and recovery codes of ${name}: the password alone signs in`
+          : `${name} has no authenticator app: nothing to clear`,
+      );
       return 0;
     }
     case 'purge': {

@@ -130,6 +130,62 @@ describe('npm run users', () => {
     }
   }, 30_000);
 
+  it('clear-2fa removes the authenticator app and recovery codes, not passkeys; delete removes them all', async () => {
+    const path = join(dir, 'clear-2fa.sqlite');
+    const store = await openSqliteStore(path);
+    const now = Date.now();
+    for (const [id, username] of [
+      ['u1', 'kim'],
+      ['u2', 'lou'],
+    ] as const) {
+      await store.createUser({ id, username, displayName: username, passwordHash: 'h', admin: false, now });
+      await store.beginTotp(id, 'sealed', now);
+      await store.enableTotp(id, 'sealed', 1, ['r1', 'r2'], now);
+      await store.createPasskey({
+        id: `cred-${id}`,
+        userId: id,
+        publicKey: 'pk',
+        counter: 0,
+        transports: [],
+        deviceType: 'multiDevice',
+        backedUp: true,
+        aaguid: null,
+        name: 'Phone',
+        createdAt: now,
+      });
+    }
+    await store.close();
+    const at = { DATABASE_URL: `file:${path}` };
+    expect(await run(['clear-2fa', 'KIM'], '', at)).toMatchObject({
+      code: 0,
+      out: 'cleared the authenticator app and recovery codes of KIM: the password alone signs in\n',
+    });
+    expect(await run(['clear-2fa', 'kim'], '', at)).toMatchObject({
+      code: 0,
+      out: 'kim has no authenticator app: nothing to clear\n',
+    });
+    expect(await run(['clear-2fa', 'ghost'], '', at)).toMatchObject({
+      code: 1,
+      err: 'error: no user named "ghost"\n',
+    });
+    expect((await run(['delete', 'lou'], '', at)).code).toBe(0);
+    const after = await openSqliteStore(path);
+    try {
+      expect(await after.findTotp('u1')).toBeNull();
+      expect(await after.countRecoveryCodes('u1')).toBe(0);
+      expect(await after.listPasskeys('u1')).toHaveLength(1);
+      expect(await after.findTotp('u2')).toBeNull();
+      expect(await after.countRecoveryCodes('u2')).toBe(0);
+      expect(await after.listPasskeys('u2')).toEqual([]);
+      const events = await after.listEvents({ type: 'mfa_cleared' });
+      expect(events.map((e) => [e.userId, e.actorId, e.userAgent, e.detail])).toEqual([
+        ['u1', null, 'users command', 'authenticator app and recovery codes cleared by the users command'],
+      ]);
+    } finally {
+      await after.close();
+    }
+  }, 30_000);
+
   it('unlock needs AUTH_SECRET, and with it lets a blocked account sign in again', async () => {
     const path = join(dir, 'unlock.sqlite');
     const at = { DATABASE_URL: `file:${path}` };

@@ -14,6 +14,7 @@ const MESSAGES: Record<string, string> = {
   payload_too_large: 'That is too long.',
   server_busy: 'The server is busy. Please try again in a moment.',
   cross_origin_request: 'This sign-in did not come from this site. Reload the page and try again.',
+  invalid_mfa_token: 'That sign-in step has expired or is over. Sign in again.',
 };
 
 /** "3 minutes", "1 hour", "40 seconds": how long to wait, in words a person reads at a glance. */

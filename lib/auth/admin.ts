@@ -65,6 +65,11 @@ export interface AdminConsole {
   setAdmin(actor: Actor, userId: string, admin: boolean): Promise<void>;
   /** Forgets the account's failed sign-ins and blocks (sign-in throttling). */
   unlock(actor: Actor, userId: string): Promise<{ readonly addresses: number }>;
+  /**
+   * Removes the user's authenticator app and recovery codes (lost phone): their next sign-in
+   * needs the password alone. Passkeys stay. `cleared` is false when there was none to clear.
+   */
+  clearSecondFactor(actor: Actor, userId: string): Promise<{ readonly cleared: boolean }>;
   /** Soft delete: the audit trail keeps its rows, the account's addresses and user agents go. */
   deleteUser(actor: Actor, userId: string): Promise<{ readonly revoked: number }>;
   /**
@@ -144,6 +149,8 @@ export interface UserDetail {
   };
   readonly sessions: readonly SessionSummary[];
   readonly events: readonly AuditEntry[];
+  /** The sign-in factors beyond the password the account has. */
+  readonly secondFactors: { readonly authenticatorApp: boolean; readonly passkeys: number };
   /** The acting admin's own account: ban, delete and taking admin rights are refused. */
   readonly self: boolean;
 }
@@ -222,6 +229,7 @@ const COMMAND_EVENT_TYPES: ReadonlySet<AuthEventType> = new Set([
   'admin_revoked',
   'unlocked',
   'password_link_created',
+  'mfa_cleared',
 ]);
 /** Failed sign-ins looked at for the addresses an unlock forgets (the throttle's window is a day). */
 const UNLOCK_EVENT_LOOKBACK = 500;
@@ -356,9 +364,11 @@ export function createAdminConsole(deps: AdminDeps, links: Pick<PasswordLinks, '
       const who = await acting(actor);
       const user = await target(userId);
       const now = clock();
-      const [live, events] = await Promise.all([
+      const [live, events, totp, passkeys] = await Promise.all([
         store.listSessions(user.id),
         store.listEvents({ userId: user.id, limit: RECENT_EVENTS }),
+        store.findTotp(user.id),
+        store.listPasskeys(user.id),
       ]);
       const current = actor === USERS_COMMAND ? null : (actor as SignedIn).session.id;
       return {
@@ -376,6 +386,7 @@ export function createAdminConsole(deps: AdminDeps, links: Pick<PasswordLinks, '
             current: s.id === current,
           })),
         events: await entries(events),
+        secondFactors: { authenticatorApp: totp?.enabledAt != null, passkeys: passkeys.length },
         self: who.id === user.id,
       };
     },
@@ -456,6 +467,18 @@ export function createAdminConsole(deps: AdminDeps, links: Pick<PasswordLinks, '
       return { addresses: addresses.length };
     },
 
+    async clearSecondFactor(actor, userId) {
+      const who = await acting(actor);
+      const user = await target(userId);
+      const cleared = await store.deleteTotp(user.id);
+      if (cleared) {
+        await record(who, 'mfa_cleared', user.id, {
+          detail: `authenticator app and recovery codes cleared by ${by(who)}`,
+        });
+      }
+      return { cleared };
+    },
+
     async deleteUser(actor, userId) {
       const who = await acting(actor);
       const user = await target(userId);
@@ -464,6 +487,8 @@ export function createAdminConsole(deps: AdminDeps, links: Pick<PasswordLinks, '
       await store.updateUser(user.id, { deletedAt: now, revokedBefore: now }, now, { keepAnAdmin: true });
       const revoked = await endSessions(user, 'user_deleted');
       await store.endPasswordLinks(user.id, now);
+      // Its ways to sign in go too: an authenticator secret, recovery codes, passkeys.
+      await store.deleteSecondFactors(user.id);
       // Where the account was (addresses, user agents) goes with it; the events stay.
       await store.eraseUserTraces(user.id);
       await record(who, 'user_deleted', user.id, { detail: `${revoked} session(s) revoked` });

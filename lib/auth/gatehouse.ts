@@ -25,6 +25,7 @@ import { createArgon2Hasher, type PasswordHasher } from './passwords';
 import { createSessionService, type RequestMeta, type SessionService } from './sessions';
 import type { Store } from './store';
 import { createThrottle, type CounterSource } from './throttle';
+import { createTwoFactor, type TwoFactor } from './two-factor';
 import { createViews, type Views } from './views';
 
 /**
@@ -48,6 +49,8 @@ export interface Gatehouse {
   readonly admin: AdminConsole;
   /** One-time password links: reset and invitation (lib/auth/password-links.ts). */
   readonly passwordLinks: PasswordLinks;
+  /** The authenticator-app second factor and the second sign-in step (lib/auth/two-factor.ts). */
+  readonly twoFactor: TwoFactor;
   /**
    * Who is signed in by these request headers: `Authorization: Bearer` when present (and then
    * only it), else the access cookie; verified from the token alone, no I/O. Null when there
@@ -263,6 +266,7 @@ export async function createGatehouse(parts: GatehouseParts): Promise<Gatehouse>
     account: createAccount(deps),
     admin: createAdminConsole(deps, passwordLinks),
     passwordLinks,
+    twoFactor: createTwoFactor(deps),
     authenticate,
     confirm,
     requestMeta,

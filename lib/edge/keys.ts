@@ -31,6 +31,18 @@ export interface Keyring {
    * auth state). A secret rotation resets them, which costs nothing but a few counters.
    */
   readonly macs: { readonly account: CryptoKey; readonly device: CryptoKey; readonly internal: CryptoKey };
+  /**
+   * AES-256-GCM keys that seal small secrets at rest (lib/auth/secret-box.ts): the current
+   * secret's seals, and every secret's key by id opens, so a rotated AUTH_SECRET still opens
+   * what was sealed before it (while the old one is listed in AUTH_SECRET_PREVIOUS).
+   */
+  readonly boxes: { readonly current: BoxKey; readonly byId: ReadonlyMap<string, CryptoKey> };
+}
+
+export interface BoxKey {
+  /** Short public id, written into every sealed value. Derived from the secret, not its position. */
+  readonly kid: string;
+  readonly key: CryptoKey;
 }
 
 const encoder = new TextEncoder();
@@ -78,12 +90,25 @@ async function deriveMacKey(secret: string, purpose: string): Promise<CryptoKey>
   return crypto.subtle.importKey('raw', raw as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 }
 
+async function deriveBoxKey(secret: string): Promise<BoxKey> {
+  const [raw, kidBytes] = await Promise.all([
+    hkdf(secret, 'box/aes-256-gcm', 32),
+    hkdf(secret, 'box/kid', 6),
+  ]);
+  const key = await crypto.subtle.importKey('raw', raw as BufferSource, 'AES-GCM', false, [
+    'encrypt',
+    'decrypt',
+  ]);
+  return { kid: base64url(kidBytes), key };
+}
+
 /** Builds the keyring for a secret and the previous secrets still accepted (newest first). */
 export async function deriveKeyring(secret: string, previous: readonly string[] = []): Promise<Keyring> {
   const secrets = [secret, ...previous];
-  const [signing, seals, account, device, internal] = await Promise.all([
+  const [signing, seals, boxes, account, device, internal] = await Promise.all([
     Promise.all(secrets.map(deriveSigningKey)),
     Promise.all(secrets.map(deriveSealPassword)),
+    Promise.all(secrets.map(deriveBoxKey)),
     deriveMacKey(secret, 'account'),
     deriveMacKey(secret, 'device'),
     deriveMacKey(secret, 'internal'),
@@ -94,6 +119,7 @@ export async function deriveKeyring(secret: string, previous: readonly string[] 
     sealPassword: Object.fromEntries([seals[0]!]),
     unsealPasswords: Object.fromEntries(seals),
     macs: { account, device, internal },
+    boxes: { current: boxes[0]!, byId: new Map(boxes.map((b) => [b.kid, b.key])) },
   };
 }
 

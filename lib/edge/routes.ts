@@ -10,6 +10,8 @@ export type Access = 'public' | 'user' | 'admin';
 export const ROUTES = {
   home: { path: '/', access: 'public' },
   login: { path: '/login', access: 'public' },
+  /** The second sign-in step: the authenticator code after a right password (lib/auth/two-factor.ts). */
+  loginVerify: { path: '/login/verify', access: 'public' },
   /** Where one-time password links land (lib/auth/password-links.ts). */
   resetPassword: { path: '/reset-password', access: 'public' },
   dashboard: { path: '/dashboard', access: 'user' },
@@ -47,8 +49,17 @@ export function isProtectedPath(pathname: string): boolean {
  * checks it again when it is used) and, after a refused sign-in, why.
  */
 export function loginPath(next?: string | null, extra: Readonly<Record<string, string>> = {}): string {
+  return withQuery(ROUTES.login.path, next, extra);
+}
+
+/** The second sign-in step's page, as loginPath. */
+export function secondStepPath(next?: string | null, extra: Readonly<Record<string, string>> = {}): string {
+  return withQuery(ROUTES.loginVerify.path, next, extra);
+}
+
+function withQuery(path: string, next: string | null | undefined, extra: Readonly<Record<string, string>>) {
   const query = new URLSearchParams(extra);
   if (next) query.set('next', next);
   const search = query.toString();
-  return search ? `${ROUTES.login.path}?${search}` : ROUTES.login.path;
+  return search ? `${path}?${search}` : path;
 }

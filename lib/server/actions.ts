@@ -9,6 +9,7 @@ import { safeNextPath } from '../edge/safe-redirect';
 import { signIn as signInWith, signOut as signOutWith } from '../http/sign-in';
 import { setCookies, stringField } from './form';
 import { getGatehouse } from './runtime';
+import { goToSecondStep, mfaTokenOf } from './second-step';
 
 /**
  * Sign-in and sign-out as Server Actions: the forms work without JavaScript (a plain post the
@@ -32,21 +33,27 @@ export async function signIn(_previous: SignInState, form: FormData): Promise<Si
   const next = safeNextPath(stringField(form, 'next'));
   const gh = await getGatehouse();
   const h = await headers();
+  let mfaToken: string | null = null;
   try {
     assertSameOriginHeaders(h, gh.config.publicUrl);
     const { cookies: issued } = await signInWith(gh, fields, h);
     await setCookies(issued);
   } catch (error) {
-    // Every refusal has a code the form can explain; anything else is a bug or an outage,
-    // for the error boundary (which offers "try again").
-    if (!isAuthError(error) || (error.status >= 500 && error.code !== 'server_busy')) throw error;
-    const retryAfter = (error as { retryAfter?: unknown }).retryAfter;
-    return {
-      error: { code: error.code, retryAfter: typeof retryAfter === 'number' ? retryAfter : null },
-      username: fields.username?.slice(0, 128),
-    };
+    mfaToken = mfaTokenOf(error);
+    if (!mfaToken) {
+      // Every refusal has a code the form can explain; anything else is a bug or an outage,
+      // for the error boundary (which offers "try again").
+      if (!isAuthError(error) || (error.status >= 500 && error.code !== 'server_busy')) throw error;
+      const retryAfter = (error as { retryAfter?: unknown }).retryAfter;
+      return {
+        error: { code: error.code, retryAfter: typeof retryAfter === 'number' ? retryAfter : null },
+        username: fields.username?.slice(0, 128),
+      };
+    }
   }
-  // Outside the try: redirect() works by throwing.
+  // Outside the try: redirect() works by throwing. A right password for an account with a
+  // second factor goes on to the code, `next` kept.
+  if (mfaToken) return goToSecondStep(gh, mfaToken, safeNextPath(stringField(form, 'next'), '') || null);
   redirect(next);
 }
 

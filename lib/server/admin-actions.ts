@@ -132,6 +132,19 @@ class ConfirmRequiredError extends AuthError {
   override readonly status = 400;
 }
 
+/** Removes the user's authenticator app and recovery codes (a lost phone); confirmed in the form. */
+export async function clearSecondFactor(_: AdminActionState, form: FormData): Promise<AdminActionState> {
+  return act(form, async (admin, me, f) => {
+    if (stringField(f, 'confirm') !== 'yes') throw new ConfirmRequiredError('tick the box to confirm');
+    const { cleared } = await admin.clearSecondFactor(me, userOf(f));
+    return {
+      done: cleared
+        ? `Cleared the authenticator app of ${nameOf(f)}: their password alone signs them in.`
+        : `${nameOf(f)} has no authenticator app.`,
+    };
+  });
+}
+
 export async function deleteUser(_: AdminActionState, form: FormData): Promise<AdminActionState> {
   const state = await act(form, async (admin, me, f) => {
     // A destructive step is confirmed in the form itself, so it works without JavaScript.

@@ -9,6 +9,7 @@ import { AFTER_SIGN_IN } from '../edge/routes';
 import { authCookies } from '../http/cookies';
 import { setCookies, stringField } from './form';
 import { getGatehouse } from './runtime';
+import { goToSecondStep, mfaTokenOf } from './second-step';
 
 /**
  * The set-a-password form's post (app/reset-password): the only request that uses a one-time
@@ -33,6 +34,7 @@ export async function setPasswordWithLink(
   const confirm = stringField(form, 'confirm');
   const gh = await getGatehouse();
   const h = await headers();
+  let mfaToken: string | null = null;
   try {
     assertSameOriginHeaders(h, gh.config.publicUrl);
     if (!password || confirm === undefined) return { error: { code: 'invalid_request' } };
@@ -46,12 +48,17 @@ export async function setPasswordWithLink(
     if (previous) await gh.sessions.logout({ refreshToken: previous }, meta);
     await setCookies(authCookies(gh.config, pair));
   } catch (error) {
-    // Every refusal has a code the form can explain; anything else is a bug or an outage, for
-    // the error boundary (which offers "try again").
-    if (!isAuthError(error) || (error.status >= 500 && error.code !== 'server_busy')) throw error;
-    if (error.code === 'weak_password') return { error: { code: error.code, reason: error.message } };
-    return { error: { code: error.code } };
+    // The password is set; an account with a second factor goes on to the code.
+    mfaToken = mfaTokenOf(error);
+    if (!mfaToken) {
+      // Every refusal has a code the form can explain; anything else is a bug or an outage, for
+      // the error boundary (which offers "try again").
+      if (!isAuthError(error) || (error.status >= 500 && error.code !== 'server_busy')) throw error;
+      if (error.code === 'weak_password') return { error: { code: error.code, reason: error.message } };
+      return { error: { code: error.code } };
+    }
   }
   // Outside the try: redirect() works by throwing. The new URL carries no token.
+  if (mfaToken) return goToSecondStep(gh, mfaToken, null);
   redirect(AFTER_SIGN_IN);
 }

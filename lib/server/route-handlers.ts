@@ -9,9 +9,17 @@ import {
 } from '../http/handlers/account';
 import { handleLogin } from '../http/handlers/login';
 import { handleLogout } from '../http/handlers/logout';
+import { handleMfa } from '../http/handlers/mfa';
 import { handleAdmin, handlePrivate } from '../http/handlers/protected';
 import { handleRevocations } from '../http/handlers/revocations';
 import { handleToken } from '../http/handlers/token';
+import {
+  handleRecoveryCodes,
+  handleTotpBegin,
+  handleTotpConfirm,
+  handleTotpDisable,
+  handleTotpStatus,
+} from '../http/handlers/totp';
 import { getGatehouse } from './runtime';
 
 /**
@@ -36,4 +44,10 @@ export const apiRoutes = {
   revokeOtherSessions: bind(handleRevokeOthers),
   revokeAllSessions: bind(handleRevokeAll),
   password: bind(handleChangePassword),
+  mfa: bind(handleMfa),
+  totpStatus: bind(handleTotpStatus),
+  totpBegin: bind(handleTotpBegin),
+  totpDisable: bind(handleTotpDisable),
+  totpConfirm: bind(handleTotpConfirm),
+  recoveryCodes: bind(handleRecoveryCodes),
 } as const;

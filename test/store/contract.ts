@@ -402,4 +402,154 @@ export function storeContract(
       expect(await store.getMeta('k')).toBe('v');
     });
   });
+
+  describe(`Store contract, authenticator app and second step: ${name}`, () => {
+    let store: Store;
+    let close: () => Promise<void>;
+    const T = 1_800_000_000_000;
+
+    beforeEach(async () => {
+      ({ store, close } = await open());
+      for (const id of ['u1', 'u2'])
+        await store.createUser({ id, username: id, displayName: id, passwordHash: 'h', admin: false, now: T });
+    });
+    afterEach(async () => close());
+
+    const hashes = (prefix: string) => Array.from({ length: 10 }, (_, i) => `${prefix}${i}`);
+
+    it('begins an enrolment (restartable while pending), enables it with its secret only, then refuses to begin again', async () => {
+      expect(await store.findTotp('u1')).toBeNull();
+      expect(await store.beginTotp('u1', 'sealed-a', T)).toBe(true);
+      expect(await store.findTotp('u1')).toEqual({
+        userId: 'u1',
+        sealedSecret: 'sealed-a',
+        createdAt: T,
+        enabledAt: null,
+        lastStep: null,
+      });
+      expect(await store.beginTotp('u1', 'sealed-b', T + 1)).toBe(true);
+      expect(await store.findTotp('u1')).toMatchObject({ sealedSecret: 'sealed-b', createdAt: T + 1 });
+      // The code was checked against a secret that has since been replaced: nothing changes.
+      expect(await store.enableTotp('u1', 'sealed-a', 7, hashes('a'), T + 2)).toBe(false);
+      expect(await store.countRecoveryCodes('u1')).toBe(0);
+      expect(await store.enableTotp('u1', 'sealed-b', 7, hashes('b'), T + 2)).toBe(true);
+      expect(await store.findTotp('u1')).toMatchObject({ enabledAt: T + 2, lastStep: 7 });
+      expect(await store.countRecoveryCodes('u1')).toBe(10);
+      expect(await store.enableTotp('u1', 'sealed-b', 8, hashes('c'), T + 3)).toBe(false);
+      expect(await store.beginTotp('u1', 'sealed-c', T + 3)).toBe(false);
+      expect(await store.findTotp('u1')).toMatchObject({
+        sealedSecret: 'sealed-b',
+        enabledAt: T + 2,
+        lastStep: 7,
+      });
+      expect(await store.findTotp('u2')).toBeNull();
+    });
+
+    it('uses a time step only after the last one, once: of two concurrent uses one wins', async () => {
+      await store.beginTotp('u1', 's', T);
+      // Pending: no step is usable yet.
+      expect(await store.useTotpStep('u1', 10)).toBe(false);
+      await store.enableTotp('u1', 's', 10, [], T);
+      expect(await store.useTotpStep('u1', 10)).toBe(false);
+      expect(await store.useTotpStep('u1', 9)).toBe(false);
+      const both = await Promise.all([store.useTotpStep('u1', 11), store.useTotpStep('u1', 11)]);
+      expect(both.filter(Boolean)).toHaveLength(1);
+      expect(await store.useTotpStep('u1', 13)).toBe(true);
+      expect(await store.useTotpStep('u1', 12)).toBe(false);
+      expect(await store.findTotp('u1')).toMatchObject({ lastStep: 13 });
+      expect(await store.useTotpStep('u2', 20)).toBe(false);
+    });
+
+    it("uses each recovery code once, only the user's own; replacing them ends the old ones", async () => {
+      await store.beginTotp('u1', 's', T);
+      await store.enableTotp('u1', 's', 1, hashes('a'), T);
+      expect(await store.useRecoveryCode('u2', 'a0', T + 1)).toBe(false);
+      const both = await Promise.all([
+        store.useRecoveryCode('u1', 'a0', T + 1),
+        store.useRecoveryCode('u1', 'a0', T + 1),
+      ]);
+      expect(both.filter(Boolean)).toHaveLength(1);
+      expect(await store.useRecoveryCode('u1', 'nope', T + 1)).toBe(false);
+      expect(await store.countRecoveryCodes('u1')).toBe(9);
+      await store.replaceRecoveryCodes('u1', hashes('b'), T + 2);
+      expect(await store.countRecoveryCodes('u1')).toBe(10);
+      expect(await store.useRecoveryCode('u1', 'a1', T + 3)).toBe(false);
+      expect(await store.useRecoveryCode('u1', 'b1', T + 3)).toBe(true);
+      await store.replaceRecoveryCodes('u1', [], T + 4);
+      expect(await store.countRecoveryCodes('u1')).toBe(0);
+    });
+
+    it('deletes the factor with its codes, saying whether an enabled one went', async () => {
+      await store.beginTotp('u1', 's', T);
+      expect(await store.deleteTotp('u1')).toBe(false);
+      expect(await store.findTotp('u1')).toBeNull();
+      await store.beginTotp('u1', 's', T);
+      await store.enableTotp('u1', 's', 1, hashes('a'), T);
+      await store.beginTotp('u2', 't', T);
+      await store.enableTotp('u2', 't', 1, hashes('x'), T);
+      expect(await store.deleteTotp('u1')).toBe(true);
+      expect(await store.findTotp('u1')).toBeNull();
+      expect(await store.countRecoveryCodes('u1')).toBe(0);
+      expect(await store.deleteTotp('u1')).toBe(false);
+      // Another user's stay.
+      expect(await store.countRecoveryCodes('u2')).toBe(10);
+      await store.deleteSecondFactors('u2');
+      expect(await store.findTotp('u2')).toBeNull();
+      expect(await store.countRecoveryCodes('u2')).toBe(0);
+    });
+
+    it('counts tries of a second step while unused, unexpired and under the limit; finishes it once', async () => {
+      const step = {
+        userId: 'u1',
+        firstFactor: 'pwd',
+        passwordEpoch: null,
+        createdAt: T,
+        expiresAt: T + 300_000,
+      };
+      await store.createMfaStep({ ...step, tokenHash: 'h1' });
+      expect(await store.tryMfaStep('h1', T + 1, 3)).toEqual({
+        ...step,
+        tokenHash: 'h1',
+        tries: 1,
+        usedAt: null,
+      });
+      expect(await store.tryMfaStep('h1', T + 1, 3)).toMatchObject({ tries: 2 });
+      expect(await store.tryMfaStep('h1', T + 1, 3)).toMatchObject({ tries: 3 });
+      expect(await store.tryMfaStep('h1', T + 1, 3)).toBeNull();
+      expect(await store.tryMfaStep('nope', T + 1, 3)).toBeNull();
+
+      await store.createMfaStep({ ...step, tokenHash: 'h2', passwordEpoch: T - 5 });
+      expect(await store.tryMfaStep('h2', T + 300_000, 5)).toBeNull();
+      expect(await store.tryMfaStep('h2', T + 299_999, 5)).toMatchObject({ passwordEpoch: T - 5, tries: 1 });
+
+      await store.createMfaStep({ ...step, tokenHash: 'h3' });
+      const both = await Promise.all([store.finishMfaStep('h3', T + 2), store.finishMfaStep('h3', T + 2)]);
+      expect(both.filter(Boolean)).toHaveLength(1);
+      expect(await store.tryMfaStep('h3', T + 3, 5)).toBeNull();
+      expect(await store.finishMfaStep('nope', T + 3)).toBe(false);
+    });
+
+    it('a burst of tries at one step counts each, and no more than the limit get through', async () => {
+      await store.createMfaStep({
+        tokenHash: 'h',
+        userId: 'u1',
+        firstFactor: 'pwd',
+        passwordEpoch: null,
+        createdAt: T,
+        expiresAt: T + 1000,
+      });
+      const tries = await Promise.all(Array.from({ length: 8 }, () => store.tryMfaStep('h', T, 5)));
+      expect(tries.filter(Boolean)).toHaveLength(5);
+      expect(tries.flatMap((t) => (t ? [t.tries] : [])).sort()).toEqual([1, 2, 3, 4, 5]);
+    });
+
+    it('purges second steps that have expired', async () => {
+      const step = { userId: 'u1', firstFactor: 'pwd', passwordEpoch: null, createdAt: T };
+      await store.createMfaStep({ ...step, tokenHash: 'old', expiresAt: T + 10 });
+      await store.createMfaStep({ ...step, tokenHash: 'new', expiresAt: T + 1000 });
+      await store.purge({ sessionsEndedBefore: T + 11, eventsBefore: 0 });
+      expect(await store.tryMfaStep('old', T, 5)).toBeNull();
+      expect(await store.tryMfaStep('new', T, 5)).toMatchObject({ tries: 1 });
+    });
+  });
 }

@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { hasCode } from '@/lib/edge/errors';
 import {
+  clearSecondFactor,
   createPasswordLink,
   deleteUser,
   revokeSession,
@@ -35,7 +36,7 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
     if (hasCode(error, 'unknown_user')) notFound();
     throw error;
   }
-  const { user, sessions, events, self } = detail;
+  const { user, sessions, events, self, secondFactors } = detail;
   const fields = { userId: user.id, username: user.username };
 
   return (
@@ -63,6 +64,11 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
             {user.passwordChangedAt === null
               ? 'not since the account was made'
               : `${utc(user.passwordChangedAt)} UTC`}
+          </dd>
+          <dt>Second factor</dt>
+          <dd data-testid="user-second-factors">
+            {secondFactors.authenticatorApp ? 'authenticator app' : 'no authenticator app'},{' '}
+            {secondFactors.passkeys === 1 ? '1 passkey' : `${secondFactors.passkeys} passkeys`}
           </dd>
         </dl>
       </div>
@@ -115,6 +121,22 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
             variant="secondary"
           />
         </div>
+        <h3 id="second-factor-heading">Second factor</h3>
+        <p className="muted">
+          For a lost phone: clearing removes {user.username}&apos;s authenticator app and recovery codes, so
+          their password alone signs them in until they turn it on again. Passkeys stay. Be sure it is them
+          asking.
+        </p>
+        <ActionForm
+          action={clearSecondFactor}
+          fields={fields}
+          label="Clear second factor"
+          pendingLabel="Clearing…"
+          accessibleName={`Clear second factor of ${user.username}`}
+          variant="danger"
+          confirm={<>Yes, clear the authenticator app of {user.username}</>}
+          testId="clear-second-factor"
+        />
         <h3 id="delete-heading">Delete</h3>
         <p className="muted">
           Deleting signs {user.username} out everywhere, frees the username and erases the addresses and

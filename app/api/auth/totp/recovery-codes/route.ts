@@ -1,0 +1,6 @@
+import { apiRoutes } from '@/lib/server/route-handlers';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export const POST = apiRoutes.recoveryCodes;

@@ -1,0 +1,8 @@
+import { apiRoutes } from '@/lib/server/route-handlers';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export const GET = apiRoutes.totpStatus;
+export const POST = apiRoutes.totpBegin;
+export const DELETE = apiRoutes.totpDisable;
