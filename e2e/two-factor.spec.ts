@@ -224,6 +224,26 @@ test.describe('authenticator app (TOTP)', () => {
     await page.waitForURL(url('/dashboard'));
   });
 
+  test('step-up: an admin who turned the app on after a password sign-in is asked for a code before the console', async ({
+    page,
+  }) => {
+    const admin = await newPerson(true);
+    await password(page, admin);
+    await page.waitForURL(url('/account'));
+    const { secret, step } = await enrol(page);
+    // This session was signed in with the password alone: the console wants the second factor.
+    await page.goto(url('/admin'));
+    await page.waitForURL(/\/login\?.*step_up=mfa/);
+    await expect(page.getByTestId('step-up')).toBeVisible();
+    await page.getByLabel('Username').fill(admin.username);
+    await page.getByLabel('Password').fill(admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Still signed in (password only) while the step is in progress: the code is asked for.
+    await page.waitForURL(url('/login/verify?next=%2Fadmin'));
+    await secondStep(page, codeFor(secret, step + 1));
+    await page.waitForURL(url('/admin'));
+  });
+
   test('an admin clears a lost authenticator app from the console: the password alone signs in again', async ({
     page,
     browser,
