@@ -108,6 +108,25 @@ describe('sign-in strength', () => {
     expect(await res.json()).toMatchObject({ user: { amr: ['pwd', 'otp', 'mfa'] } });
   });
 
+  it('the admin console itself refuses a password-only session of an admin with a second factor', async () => {
+    const password = await rig.sessions.startSessionFor(jon, META);
+    const strong = await rig.sessions.startSessionFor(jon, META, {
+      amr: ['pwd', 'otp', 'mfa'],
+      detail: 'test',
+    });
+    const actor = async (pair: { accessToken: string }) =>
+      (await rig.gh.authenticate(new Headers({ authorization: `Bearer ${pair.accessToken}` })))!;
+    const search = { query: '', page: 1 };
+    await expect(rig.gh.admin.searchUsers(await actor(password), search)).resolves.toMatchObject({
+      total: 1,
+    });
+    await enableTotp(jon);
+    await expect(rig.gh.admin.searchUsers(await actor(password), search)).rejects.toMatchObject({
+      code: 'insufficient_user_authentication',
+    });
+    await expect(rig.gh.admin.searchUsers(await actor(strong), search)).resolves.toMatchObject({ total: 1 });
+  });
+
   it('a half-enrolled authenticator app is not a second factor yet', async () => {
     expect(await rig.store.beginTotp(jon.id, 'sealed', rig.clock())).toBe(true);
     const { res, body } = await login();

@@ -48,13 +48,13 @@ describe('the admin console and second factors', () => {
     await adaWithFactors();
     const me = await signIn('root');
     expect((await rig.gh.admin.userDetail(me, ada.id)).secondFactors).toEqual({
-      authenticatorApp: true,
+      totp: true,
       passkeys: 1,
     });
 
     expect(await rig.gh.admin.clearSecondFactor(me, ada.id)).toEqual({ cleared: true });
     expect((await rig.gh.admin.userDetail(me, ada.id)).secondFactors).toEqual({
-      authenticatorApp: false,
+      totp: false,
       passkeys: 1,
     });
     expect(await rig.store.countRecoveryCodes(ada.id)).toBe(0);

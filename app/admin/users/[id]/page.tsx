@@ -67,7 +67,7 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
           </dd>
           <dt>Second factor</dt>
           <dd data-testid="user-second-factors">
-            {secondFactors.authenticatorApp ? 'authenticator app' : 'no authenticator app'},{' '}
+            {secondFactors.totp ? 'authenticator app' : 'no authenticator app'},{' '}
             {secondFactors.passkeys === 1 ? '1 passkey' : `${secondFactors.passkeys} passkeys`}
           </dd>
         </dl>
