@@ -19,6 +19,7 @@ import { createAccount, type Account } from './account';
 import { createAdminConsole, type AdminConsole } from './admin';
 import type { CoreDeps } from './core-deps';
 import { limitHashing } from './hash-limit';
+import { createPasskeys, type Passkeys } from './passkeys';
 import { createPasswordLinks, type PasswordLinks } from './password-links';
 import { reportingRevocations, storeFeed } from './revocation-feed';
 import { createArgon2Hasher, type PasswordHasher } from './passwords';
@@ -48,6 +49,8 @@ export interface Gatehouse {
   readonly admin: AdminConsole;
   /** One-time password links: reset and invitation (lib/auth/password-links.ts). */
   readonly passwordLinks: PasswordLinks;
+  /** Passkey sign-in, and a signed-in user's passkeys (lib/auth/passkeys.ts). */
+  readonly passkeys: Passkeys;
   /**
    * Who is signed in by these request headers: `Authorization: Bearer` when present (and then
    * only it), else the access cookie; verified from the token alone, no I/O. Null when there
@@ -263,6 +266,7 @@ export async function createGatehouse(parts: GatehouseParts): Promise<Gatehouse>
     account: createAccount(deps),
     admin: createAdminConsole(deps, passwordLinks),
     passwordLinks,
+    passkeys: createPasskeys(deps),
     authenticate,
     confirm,
     requestMeta,
