@@ -93,14 +93,17 @@ export interface Passkeys {
   list(signedIn: SignedIn): Promise<PasskeyInfo[]>;
   /** NotFoundError unless it is the caller's; InvalidNameError for an unusable name. */
   rename(signedIn: SignedIn, id: string, name: string, meta: RequestMeta): Promise<PasskeyInfo>;
-  /** NotFoundError unless it is the caller's; then as registrationOptions, confirmItIsYou. */
+  /**
+   * NotFoundError unless it is the caller's; then as registrationOptions, confirmItIsYou.
+   * Returns the passkey as it was.
+   */
   remove(
     signedIn: SignedIn,
     id: string,
     password: string | undefined,
     meta: RequestMeta,
     readCookie: (name: string) => string | undefined,
-  ): Promise<void>;
+  ): Promise<PasskeyInfo>;
 }
 
 /** A passkey as its owner sees it: no key material. */
@@ -406,6 +409,7 @@ export function createPasskeys(deps: CoreDeps): Passkeys {
       await confirmItIsYou(deps, signedIn, password, meta, readCookie, 'removing a passkey');
       if (!(await store.deletePasskey(signedIn.user.id, passkey.id))) throw notFound();
       await event('passkey_removed', meta, signedIn.user.id, signedIn.session.id, `"${passkey.name}"`);
+      return toInfo(passkey);
     },
   };
 }
