@@ -13,8 +13,11 @@ import { postJson } from '@/lib/client/post-json';
 import { safeNextPath } from '@/lib/edge/safe-redirect';
 import { passkeyErrorText } from './passkey-messages';
 
-/** How one ceremony ended. `aborted`: another ceremony (or leaving the page) took over. */
-type Outcome = 'signed-in' | 'failed' | 'aborted' | 'off';
+/**
+ * How one ceremony ended: `refused` by the server (or the browser failed), `cancelled` by the
+ * person (or timed out), `aborted` because another ceremony (or leaving the page) took over.
+ */
+type Outcome = 'signed-in' | 'refused' | 'cancelled' | 'aborted' | 'off';
 
 const OPTIONS = '/api/auth/passkeys/login/options';
 const VERIFY = '/api/auth/passkeys/login';
@@ -27,8 +30,9 @@ const VERIFY = '/api/auth/passkeys/login';
  * session cookies; the page then goes to `next` (checked again here: a local path only).
  *
  * One ceremony at a time (the library aborts the one before): the autofill request waits in
- * the background, the button replaces it with a modal one, and autofill starts again once the
- * modal one is over without a sign-in.
+ * the background, the button replaces it with a modal one, and autofill starts again when the
+ * person cancels that. Never after a refusal: a browser that answers autofill by itself (a
+ * virtual authenticator does) would otherwise loop on a passkey the server refuses.
  */
 export function PasskeySignIn({ next }: { next: string }) {
   const [supported, setSupported] = useState(false);
@@ -42,7 +46,7 @@ export function PasskeySignIn({ next }: { next: string }) {
       return 'off';
     }
     if (live.current) setError(passkeyErrorText(code, retryAfter));
-    return 'failed';
+    return code === 'cancelled' ? 'cancelled' : 'refused';
   }, []);
 
   /** Options, the authenticator, the server's verdict. */
@@ -79,12 +83,9 @@ export function PasskeySignIn({ next }: { next: string }) {
     [fail, next],
   );
 
-  /** The autofill request, again after each refused answer, until something else takes over. */
+  /** Passkeys offered in the username field's autofill, where the browser can. */
   const offerInAutofill = useCallback(async () => {
-    if (!(await browserSupportsWebAuthnAutofill())) return;
-    while (live.current && (await ceremony(true)) === 'failed') {
-      // Refused (a removed passkey, say): the message is shown; offer the passkeys again.
-    }
+    if (live.current && (await browserSupportsWebAuthnAutofill())) await ceremony(true);
   }, [ceremony]);
 
   useEffect(() => {
@@ -104,7 +105,7 @@ export function PasskeySignIn({ next }: { next: string }) {
     const outcome = await ceremony(false);
     if (outcome === 'signed-in') return;
     setBusy(false);
-    if (outcome !== 'off' && live.current) void offerInAutofill();
+    if (outcome === 'cancelled') void offerInAutofill();
   }
 
   if (!supported) return null;

@@ -558,6 +558,13 @@ describe('passkeys', () => {
         passkeys().authenticate(soft.authenticate(options), { ...META, ip: '203.0.113.9' }),
       ).resolves.toMatchObject({ user: { id: jon.user.id } });
       expect(await events('passkey_failed')).toHaveLength(6);
+      // Counted apart from failed refreshes: an address that sent dead refresh tokens still signs in.
+      const stale = { ...META, ip: '203.0.113.50' };
+      for (let i = 0; i < 7; i++) await failure(rig.gh.sessions.refresh('dead', stale));
+      const fresh = await passkeys().authenticationOptions(stale);
+      await expect(passkeys().authenticate(soft.authenticate(fresh), stale)).resolves.toMatchObject({
+        user: { id: jon.user.id },
+      });
     });
   });
 

@@ -51,8 +51,8 @@ import type { AuthEventType, ChallengePurpose, Passkey, User, WebAuthnChallenge 
  *  - The signature counter must grow whenever either side has one (a counter that goes back is
  *    a cloned authenticator), and a passkey cannot change from device-bound to synced or back.
  *  - Every refused sign-in is audited (passkey_failed, with the reason) and counted per address
- *    on the throttle's counter for credentials nobody can guess (the one failed refreshes use),
- *    so a script cannot use the endpoint as a free oracle or a free database load.
+ *    (throttle.passkeyFailed: AUTH_THROTTLE_REFRESH's limit, on a counter of its own), so a
+ *    script cannot use the endpoint as a free oracle or a free database load.
  *  - Adding or removing a passkey needs a sign-in younger than five minutes or the password
  *    again (reauthenticate.ts): a stolen session must not add a way back in for itself.
  */
@@ -377,12 +377,12 @@ export function createPasskeys(deps: CoreDeps): Passkeys {
     async authenticate(input, meta) {
       relyingParty();
       // Before any work: an address that keeps failing gets 429, not another database read.
-      await throttle.checkRefresh(meta.ip);
+      await throttle.checkPasskey(meta.ip);
       const attempt: Attempt = { userId: null, reason: 'malformed response' };
       try {
         return await audited(meta, attempt, 'sign-in', null, () => signIn(input, meta, attempt));
       } catch (error) {
-        if (isAuthError(error) && error.status < 500) await throttle.refreshFailed(meta.ip);
+        if (isAuthError(error) && error.status < 500) await throttle.passkeyFailed(meta.ip);
         throw error;
       }
     },
