@@ -14,6 +14,7 @@ import { expect, test } from './support/fixtures';
  * specs sign in as.
  */
 interface Person {
+  readonly id: string;
   readonly username: string;
   readonly password: string;
 }
@@ -21,12 +22,13 @@ interface Person {
 let serial = 0;
 async function newPerson(): Promise<Person> {
   const person = {
+    id: randomId(cryptoRandom),
     username: `pk${Date.now().toString(36)}${serial++}`,
     password: `pw-${randomId(cryptoRandom, 12)}`,
   };
   await withStore(MAIN, async (store) => {
     await store.createUser({
-      id: randomId(cryptoRandom),
+      id: person.id,
       username: person.username,
       displayName: 'Passkey Person',
       passwordHash: await createArgon2Hasher().hash(person.password),
@@ -211,12 +213,44 @@ test.describe('passkeys', () => {
 test.describe('passkeys without JavaScript', () => {
   test.use({ javaScriptEnabled: false });
 
-  test('the sign-in page is the password form alone, and it still signs in', async ({ page }) => {
+  test('the sign-in page is the password form alone; passkeys are renamed and removed with plain forms', async ({
+    page,
+  }) => {
     const person = await newPerson();
+    // A passkey as a browser with JavaScript would have added it (this one never signs in).
+    await withStore(MAIN, (store) =>
+      store.createPasskey({
+        id: randomId(cryptoRandom, 32),
+        userId: person.id,
+        publicKey: 'pQECAyYgASFYIA',
+        counter: 0,
+        transports: ['usb'],
+        deviceType: 'singleDevice',
+        backedUp: false,
+        aaguid: null,
+        name: 'Security key',
+        createdAt: Date.now(),
+      }),
+    );
     await page.goto('/login');
     await expect(page.getByRole('button', { name: 'Use a passkey' })).toHaveCount(0);
     await signInWithPassword(page, person, '/account');
-    // The card lists passkeys and says that adding one needs script.
     await expect(page.getByTestId('passkeys-card')).toContainText('Adding a passkey needs JavaScript.');
+    await expect(row(page, 'Security key')).toContainText('this device only');
+
+    await page.getByRole('button', { name: 'Rename Security key' }).click();
+    await page.getByLabel('New name for “Security key”').fill('YubiKey');
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await expect(page.getByTestId('passkeys-notice')).toHaveText('The passkey is now called “YubiKey”.');
+
+    await page.getByRole('button', { name: 'Remove YubiKey' }).click();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect(row(page, 'YubiKey')).toBeVisible();
+    await page.getByRole('button', { name: 'Remove YubiKey' }).click();
+    await page.getByRole('button', { name: 'Remove passkey' }).click();
+    await expect(page.getByTestId('passkeys-notice')).toHaveText(
+      '“YubiKey” was removed. It no longer signs you in.',
+    );
+    await expect(page.getByTestId('no-passkeys')).toBeVisible();
   });
 });

@@ -138,12 +138,7 @@ const toInfo = (p: Passkey): PasskeyInfo => ({
 });
 
 /** The WebAuthn user handle for an account: its id's bytes (never the username, which can change). */
-function userHandleOf(user: Pick<User, 'id'>) {
-  const bytes = new TextEncoder().encode(user.id).slice();
-  // The spec's limit; Gatehouse's ids are 22 characters.
-  if (bytes.length > 64) throw new Error('user ids must fit a WebAuthn user handle (64 bytes)');
-  return bytes;
-}
+const userHandleOf = (user: Pick<User, 'id'>) => new TextEncoder().encode(user.id).slice();
 
 /** base64url to bytes the library takes (a Uint8Array over an ArrayBuffer of its own). */
 const bytesOf = (text: string) => new Uint8Array(Buffer.from(text, 'base64url'));
@@ -333,6 +328,9 @@ export function createPasskeys(deps: CoreDeps): Passkeys {
     async registrationOptions(signedIn, password, meta, readCookie) {
       const rp = relyingParty();
       const user = await confirmItIsYou(deps, signedIn, password, meta, readCookie, 'adding a passkey');
+      // The spec's limit on user handles; Gatehouse's ids are 22 characters.
+      if (userHandleOf(user).length > 64)
+        throw new Error('user ids must fit a WebAuthn user handle (64 bytes)');
       const existing = await store.listPasskeys(user.id);
       if (existing.length >= MAX_PASSKEYS) throw tooMany();
       return generateRegistrationOptions({
