@@ -301,6 +301,21 @@ describe('passkeys', () => {
       });
     });
 
+    it('counts as both factors: an account with an authenticator app gets no second step', async () => {
+      const jon = await signIn();
+      const soft = new SoftAuthenticator({ origin: ORIGIN });
+      await add(jon, soft);
+      await rig.store.beginTotp(jon.user.id, 'sealed', rig.clock());
+      expect(await rig.store.enableTotp(jon.user.id, 'sealed', 1, [], rig.clock())).toBe(true);
+      // A password alone now stops at the second step…
+      expect(await failure(rig.gh.sessions.login('jon', 'password', META))).toMatchObject({
+        code: 'mfa_required',
+      });
+      // …a passkey with user verification does not.
+      const pair = await passkeySignIn(soft);
+      expect(decodeJwt(pair.accessToken).amr).toEqual(['hwk', 'user', 'mfa']);
+    });
+
     it('says swk for a synced passkey, and stores the backup state it reports', async () => {
       const jon = await signIn();
       const soft = new SoftAuthenticator({ origin: ORIGIN, synced: true });
