@@ -25,7 +25,7 @@ const INITIAL: PasskeyActionState = {
 
 /**
  * The user's passkeys. Every button posts the managePasskey Server Action with its `intent`, so
- * all of it works without JavaScript: "Rename" opens a form under the row, "Remove" asks to
+ * all of it works without JavaScript: "Rename" opens a form under the table, "Remove" asks to
  * confirm (and for the password when the sign-in is older than five minutes), "Cancel" closes.
  */
 export function PasskeysTable({ passkeys }: { passkeys: readonly PasskeyRow[] }) {
@@ -70,103 +70,103 @@ export function PasskeysTable({ passkeys }: { passkeys: readonly PasskeyRow[] })
             </thead>
             <tbody>
               {passkeys.map((p) => (
-                <PasskeyRows key={p.id} passkey={p} state={state} action={formAction} message={message} />
+                <tr key={p.id} data-testid="passkey-row">
+                  <td>{p.name}</td>
+                  <td>
+                    <span className={p.synced ? 'badge ok' : 'badge'}>
+                      {p.synced ? 'synced' : 'this device only'}
+                    </span>
+                  </td>
+                  <td>
+                    <time dateTime={p.added.iso}>{p.added.text}</time>
+                  </td>
+                  <td>{p.lastUsed ? <time dateTime={p.lastUsed.iso}>{p.lastUsed.text}</time> : 'never'}</td>
+                  <td>
+                    <form action={formAction} className="inline">
+                      <input type="hidden" name="passkey" value={p.id} />
+                      <Intent intent="rename" label="Rename" accessibleName={`Rename ${p.name}`} look="row" />
+                      <Intent intent="ask" label="Remove" accessibleName={`Remove ${p.name}`} look="row" />
+                    </form>
+                  </td>
+                </tr>
               ))}
             </tbody>
           </table>
         </TableScroll>
       )}
+      {open ? (
+        <OpenForm passkey={open} state={state} action={formAction} message={message} messageId={messageId} />
+      ) : null}
     </>
   );
 }
 
-function PasskeyRows({
+/** The rename form or the removal's confirmation, for the one passkey whose button was pressed. */
+function OpenForm({
   passkey: p,
   state,
   action,
   message,
+  messageId,
 }: {
   passkey: PasskeyRow;
   state: PasskeyActionState;
   action: (form: FormData) => void;
   message: ReactNode;
+  messageId: string;
 }) {
   const inputId = useId();
+  const invalid = state.error ? true : undefined;
+  const describedBy = state.error ? messageId : undefined;
   return (
-    <>
-      <tr data-testid="passkey-row">
-        <td>{p.name}</td>
-        <td>
-          <span className={p.synced ? 'badge ok' : 'badge'}>{p.synced ? 'synced' : 'this device only'}</span>
-        </td>
-        <td>
-          <time dateTime={p.added.iso}>{p.added.text}</time>
-        </td>
-        <td>{p.lastUsed ? <time dateTime={p.lastUsed.iso}>{p.lastUsed.text}</time> : 'never'}</td>
-        <td>
-          <form action={action} className="inline">
-            <input type="hidden" name="passkey" value={p.id} />
-            <Intent intent="rename" label="Rename" accessibleName={`Rename ${p.name}`} look="row" />
-            <Intent intent="ask" label="Remove" accessibleName={`Remove ${p.name}`} look="row" />
-          </form>
-        </td>
-      </tr>
+    <form action={action} className="passkey-form">
+      {message}
+      <input type="hidden" name="passkey" value={p.id} />
       {state.renaming === p.id ? (
-        <tr>
-          <td colSpan={5}>
-            <form action={action} className="passkey-form">
-              {message}
-              <input type="hidden" name="passkey" value={p.id} />
-              <label htmlFor={inputId}>New name for “{p.name}”</label>
+        <>
+          <label htmlFor={inputId}>New name for “{p.name}”</label>
+          <input
+            id={inputId}
+            name="name"
+            type="text"
+            defaultValue={p.name}
+            maxLength={64}
+            required
+            autoFocus
+            autoComplete="off"
+            aria-invalid={invalid}
+            aria-describedby={describedBy}
+          />
+        </>
+      ) : (
+        <>
+          <p>Remove “{p.name}”? You will no longer be able to sign in with it.</p>
+          {state.needsPassword ? (
+            <>
+              <label htmlFor={inputId}>Your password</label>
               <input
                 id={inputId}
-                name="name"
-                type="text"
-                defaultValue={p.name}
-                maxLength={64}
+                name="password"
+                type="password"
+                autoComplete="current-password"
                 required
                 autoFocus
-                autoComplete="off"
-                aria-invalid={state.error ? true : undefined}
+                aria-invalid={invalid}
+                aria-describedby={describedBy}
               />
-              <div className="actions spaced">
-                <Intent intent="save" label="Save name" busy="Saving…" look="primary" />
-                <Intent intent="cancel" label="Cancel" look="secondary" />
-              </div>
-            </form>
-          </td>
-        </tr>
-      ) : null}
-      {state.removing === p.id ? (
-        <tr>
-          <td colSpan={5}>
-            <form action={action} className="passkey-form">
-              {message}
-              <input type="hidden" name="passkey" value={p.id} />
-              <p>Remove “{p.name}”? You will no longer be able to sign in with it.</p>
-              {state.needsPassword ? (
-                <>
-                  <label htmlFor={inputId}>Your password</label>
-                  <input
-                    id={inputId}
-                    name="password"
-                    type="password"
-                    autoComplete="current-password"
-                    required
-                    autoFocus
-                    aria-invalid={state.error ? true : undefined}
-                  />
-                </>
-              ) : null}
-              <div className="actions spaced">
-                <Intent intent="remove" label="Remove passkey" busy="Removing…" look="danger" />
-                <Intent intent="cancel" label="Cancel" look="secondary" />
-              </div>
-            </form>
-          </td>
-        </tr>
-      ) : null}
-    </>
+            </>
+          ) : null}
+        </>
+      )}
+      <div className="actions spaced">
+        {state.renaming === p.id ? (
+          <Intent intent="save" label="Save name" busy="Saving…" look="primary" />
+        ) : (
+          <Intent intent="remove" label="Remove passkey" busy="Removing…" look="danger" />
+        )}
+        <Intent intent="cancel" label="Cancel" look="secondary" />
+      </div>
+    </form>
   );
 }
 
