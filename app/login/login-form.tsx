@@ -4,11 +4,13 @@ import { useActionState, useEffect, useId, useRef } from 'react';
 import { SubmitButton } from '../components/submit-button';
 import { signIn, type SignInState } from '@/lib/server/actions';
 import { messageFor, type LoginError } from './messages';
+import { PasskeySignIn } from './passkey-sign-in';
 
 /**
  * The signIn Server Action as the form's action. Without JavaScript the browser posts the
  * form, and the action answers with a redirect or this page re-rendered with its answer; with
- * it, no page load, a pending button, and focus on the field to fix.
+ * it, no page load, a pending button, and focus on the field to fix. With script and WebAuthn,
+ * passkeys too: a button, and offered in the username field's autofill (passkey-sign-in.tsx).
  */
 export function LoginForm({ next, initialError }: { next: string; initialError: LoginError | null }) {
   const [state, formAction] = useActionState<SignInState, FormData>(signIn, { error: initialError });
@@ -43,7 +45,7 @@ export function LoginForm({ next, initialError }: { next: string; initialError: 
         id="username"
         name="username"
         type="text"
-        autoComplete="username"
+        autoComplete="username webauthn"
         autoCapitalize="none"
         spellCheck={false}
         required
@@ -65,6 +67,7 @@ export function LoginForm({ next, initialError }: { next: string; initialError: 
         aria-describedby={error ? errorId : undefined}
       />
       <SubmitButton label="Sign in" pendingLabel="Signing in…" />
+      <PasskeySignIn next={next} />
     </form>
   );
 }

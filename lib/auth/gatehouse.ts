@@ -19,6 +19,7 @@ import { createAccount, type Account } from './account';
 import { createAdminConsole, type AdminConsole } from './admin';
 import type { CoreDeps } from './core-deps';
 import { limitHashing } from './hash-limit';
+import { createPasskeys, type Passkeys } from './passkeys';
 import { createPasswordLinks, type PasswordLinks } from './password-links';
 import { reportingRevocations, storeFeed } from './revocation-feed';
 import { createArgon2Hasher, type PasswordHasher } from './passwords';
@@ -51,6 +52,8 @@ export interface Gatehouse {
   readonly passwordLinks: PasswordLinks;
   /** The authenticator-app second factor and the second sign-in step (lib/auth/two-factor.ts). */
   readonly twoFactor: TwoFactor;
+  /** Passkey sign-in, and a signed-in user's passkeys (lib/auth/passkeys.ts). */
+  readonly passkeys: Passkeys;
   /**
    * Who is signed in by these request headers: `Authorization: Bearer` when present (and then
    * only it), else the access cookie; verified from the token alone, no I/O. Null when there
@@ -267,6 +270,7 @@ export async function createGatehouse(parts: GatehouseParts): Promise<Gatehouse>
     admin: createAdminConsole(deps, passwordLinks),
     passwordLinks,
     twoFactor: createTwoFactor(deps),
+    passkeys: createPasskeys(deps),
     authenticate,
     confirm,
     requestMeta,

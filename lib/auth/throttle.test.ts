@@ -420,6 +420,15 @@ function throttleSuite(name: string, open: () => Promise<{ backend: LimiterBacke
         await expect(throttle.checkRefresh('192.0.2.1')).resolves.toBeUndefined();
       });
 
+      it('counts failed passkey sign-ins on a counter of their own, with the same limit', async () => {
+        throttle = make({ refresh: 3 });
+        for (let i = 0; i < 4; i++) await throttle.passkeyFailed('192.0.2.1');
+        expect((await refusal(throttle.checkPasskey('192.0.2.1'))).retryAfter).toBe(600);
+        await expect(throttle.checkRefresh('192.0.2.1')).resolves.toBeUndefined();
+        for (let i = 0; i < 4; i++) await throttle.refreshFailed('192.0.2.2');
+        await expect(throttle.checkPasskey('192.0.2.2')).resolves.toBeUndefined();
+      });
+
       it('counts IPv6 per /64, and leaves sign-in alone', async () => {
         throttle = make({ refresh: 3 });
         for (let i = 1; i <= 4; i++) await throttle.refreshFailed(`2001:db8:7:7::${i}`);
@@ -515,7 +524,9 @@ describe('sign-in throttle and its store', () => {
       const t = throttle();
       await expect(t.checkRefresh('192.0.2.1')).resolves.toBeUndefined();
       await expect(t.refreshFailed('192.0.2.1')).resolves.toBeUndefined();
-      expect(errors).toHaveLength(2);
+      await expect(t.checkPasskey('192.0.2.1')).resolves.toBeUndefined();
+      await expect(t.passkeyFailed('192.0.2.1')).resolves.toBeUndefined();
+      expect(errors).toHaveLength(4);
     });
   });
 });

@@ -103,6 +103,14 @@ export interface Throttle {
   /** Counts one refused refresh (invalid_grant) from this address. */
   refreshFailed(ip: string | null): Promise<void>;
   /**
+   * TooManyAttemptsError when this address has failed too many passkey sign-ins lately (more
+   * than config.refresh in ten minutes: passkeys cannot be guessed either, so it only sheds
+   * noise). Counted apart from refreshes, so a script failing passkeys never blocks refreshes.
+   */
+  checkPasskey(ip: string | null): Promise<void>;
+  /** Counts one refused passkey sign-in from this address. */
+  passkeyFailed(ip: string | null): Promise<void>;
+  /**
    * An admin's "unlock": forgets the account's failures and blocks (and their escalation), and
    * those of the (account, address) pairs for the addresses given (the audit trail knows where
    * the failures came from). Per-address spraying counts are left alone: they are not the
@@ -149,6 +157,11 @@ export function createThrottle(options: ThrottleOptions): Throttle {
   });
   const refreshes = counters.limiter({
     keyPrefix: 'refresh-failed',
+    points: config.refresh,
+    duration: REFRESH_WINDOW,
+  });
+  const passkeys = counters.limiter({
+    keyPrefix: 'passkey-failed',
     points: config.refresh,
     duration: REFRESH_WINDOW,
   });
@@ -291,12 +304,12 @@ export function createThrottle(options: ThrottleOptions): Throttle {
     };
   }
 
-  // Refresh counting fails open: refresh tokens cannot be guessed, so the limit only sheds
-  // noise, and an outage of the counters must not sign everybody out.
-  async function checkRefresh(ip: string | null): Promise<void> {
+  // Refresh (and passkey) counting fails open: neither credential can be guessed, so the limit
+  // only sheds noise, and an outage of the counters must not sign everybody out.
+  async function checkAddress(limiter: RateLimiterAbstract, ip: string | null): Promise<void> {
     let state: RateLimiterRes | null;
     try {
-      state = await refreshes.get(addressKey(ip));
+      state = await limiter.get(addressKey(ip));
     } catch (error) {
       onError(error);
       return;
@@ -304,8 +317,15 @@ export function createThrottle(options: ThrottleOptions): Throttle {
     if (state && isOver(state, config.refresh)) throw new TooManyAttemptsError(state.msBeforeNext / 1000);
   }
 
+  const checkRefresh = (ip: string | null) => checkAddress(refreshes, ip);
+  const checkPasskey = (ip: string | null) => checkAddress(passkeys, ip);
+
   async function refreshFailed(ip: string | null): Promise<void> {
     await refreshes.penalty(addressKey(ip)).catch(onError);
+  }
+
+  async function passkeyFailed(ip: string | null): Promise<void> {
+    await passkeys.penalty(addressKey(ip)).catch(onError);
   }
 
   async function unlock(username: string, addresses: readonly (string | null)[]): Promise<void> {
@@ -325,7 +345,7 @@ export function createThrottle(options: ThrottleOptions): Throttle {
     }
   }
 
-  return { begin, checkRefresh, refreshFailed, unlock };
+  return { begin, checkRefresh, refreshFailed, checkPasskey, passkeyFailed, unlock };
 }
 
 interface Counter {

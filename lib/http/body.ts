@@ -28,7 +28,8 @@ export async function readBody(request: Request, limit = MAX_BODY_BYTES): Promis
   throw new UnsupportedMediaTypeError('send application/json or application/x-www-form-urlencoded');
 }
 
-async function readLimited(request: Request, limit: number): Promise<string> {
+/** The body as UTF-8 text, refused (413) past `limit` bytes before more of it is buffered. */
+export async function readLimited(request: Request, limit: number): Promise<string> {
   if (!request.body) return '';
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -552,4 +552,161 @@ export function storeContract(
       expect(await store.tryMfaStep('new', T, 5)).toMatchObject({ tries: 1 });
     });
   });
+
+  describe(`Store contract: ${name}: passkeys and their challenges`, () => {
+    let store: Store;
+    let close: () => Promise<void>;
+    const T = 1_800_000_000_000;
+
+    beforeEach(async () => {
+      ({ store, close } = await open());
+      for (const [id, username] of [
+        ['u1', 'jon'],
+        ['u2', 'ada'],
+      ]) {
+        await store.createUser({
+          id: id!,
+          username: username!,
+          displayName: username!,
+          passwordHash: 'h',
+          admin: false,
+          now: T,
+        });
+      }
+    });
+    afterEach(async () => close());
+
+    const passkey = (id: string, userId: string, createdAt = T) => ({
+      id,
+      userId,
+      publicKey: `pk-${id}`,
+      counter: 0,
+      transports: ['internal', 'hybrid'],
+      deviceType: 'singleDevice' as const,
+      backedUp: false,
+      aaguid: '00000000-0000-0000-0000-000000000000',
+      name: `Key ${id}`,
+      createdAt,
+    });
+
+    it('stores passkeys, one owner per credential id, listed newest first', async () => {
+      expect(await store.createPasskey(passkey('c1', 'u1'))).toBe(true);
+      expect(
+        await store.createPasskey({
+          ...passkey('c2', 'u1', T + 1),
+          transports: [],
+          deviceType: 'multiDevice',
+          backedUp: true,
+          aaguid: null,
+        }),
+      ).toBe(true);
+      expect(await store.createPasskey(passkey('c1', 'u2'))).toBe(false);
+      expect(await store.findPasskey('c1')).toEqual({ ...passkey('c1', 'u1'), lastUsedAt: null });
+      expect(await store.findPasskey('c2')).toMatchObject({
+        transports: [],
+        deviceType: 'multiDevice',
+        backedUp: true,
+        aaguid: null,
+      });
+      expect((await store.listPasskeys('u1')).map((p) => p.id)).toEqual(['c2', 'c1']);
+      expect(await store.listPasskeys('u2')).toEqual([]);
+      expect(await store.findPasskey('nope')).toBeNull();
+      // A NUL would make PostgreSQL fail the query: nobody's id.
+      expect(await store.findPasskey('c1\0')).toBeNull();
+    });
+
+    it('records a use only from the counter it was verified against: of two uses, one wins', async () => {
+      await store.createPasskey(passkey('c1', 'u1'));
+      const uses = await Promise.all([
+        store.usePasskey('c1', { expectedCounter: 0, counter: 5, backedUp: true, now: T + 1 }),
+        store.usePasskey('c1', { expectedCounter: 0, counter: 6, backedUp: false, now: T + 2 }),
+      ]);
+      expect(uses.filter(Boolean)).toHaveLength(1);
+      const after = (await store.findPasskey('c1'))!;
+      expect(after.counter).toBe(uses[0] ? 5 : 6);
+      expect(after.lastUsedAt).toBe(uses[0] ? T + 1 : T + 2);
+      expect(
+        await store.usePasskey('c1', { expectedCounter: 0, counter: 7, backedUp: false, now: T + 3 }),
+      ).toBe(false);
+      expect(
+        await store.usePasskey('c1', {
+          expectedCounter: after.counter,
+          counter: 7,
+          backedUp: false,
+          now: T + 3,
+        }),
+      ).toBe(true);
+      expect(await store.findPasskey('c1')).toMatchObject({ counter: 7, backedUp: false, lastUsedAt: T + 3 });
+      expect(
+        await store.usePasskey('nope', { expectedCounter: 0, counter: 1, backedUp: false, now: T }),
+      ).toBe(false);
+    });
+
+    it("renames and deletes only the user's own passkeys", async () => {
+      await store.createPasskey(passkey('c1', 'u1'));
+      expect(await store.renamePasskey('u2', 'c1', 'Mine')).toBe(false);
+      expect(await store.deletePasskey('u2', 'c1')).toBe(false);
+      expect(await store.renamePasskey('u1', 'nope', 'x')).toBe(false);
+      expect(await store.renamePasskey('u1', 'c1\0', 'x')).toBe(false);
+      expect(await store.deletePasskey('u1', 'c1\0')).toBe(false);
+      expect(await store.findPasskey('c1')).toMatchObject({ userId: 'u1', name: 'Key c1' });
+      expect(await store.renamePasskey('u1', 'c1', 'Laptop')).toBe(true);
+      expect(await store.findPasskey('c1')).toMatchObject({ name: 'Laptop' });
+      expect(await store.deletePasskey('u1', 'c1')).toBe(true);
+      expect(await store.deletePasskey('u1', 'c1')).toBe(false);
+      expect(await store.findPasskey('c1')).toBeNull();
+    });
+
+    it("removes every passkey of a user with their second factors, and no one else's", async () => {
+      await store.createPasskey(passkey('c1', 'u1'));
+      await store.createPasskey(passkey('c2', 'u1'));
+      await store.createPasskey(passkey('c3', 'u2'));
+      await store.deleteSecondFactors('u1');
+      expect(await store.listPasskeys('u1')).toEqual([]);
+      expect((await store.listPasskeys('u2')).map((p) => p.id)).toEqual(['c3']);
+    });
+
+    it('gives a challenge out once, only for its purpose and before it expires', async () => {
+      const challenge = (value: string, purpose: 'register' | 'authenticate', owner = false) => ({
+        challenge: value,
+        purpose,
+        userId: owner ? 'u1' : null,
+        sessionId: owner ? 's1' : null,
+        createdAt: T,
+        expiresAt: T + 300_000,
+      });
+      await store.createChallenge(challenge('reg', 'register', true));
+      await store.createChallenge(challenge('auth', 'authenticate'));
+      await store.createChallenge(challenge('wrong', 'register'));
+      await store.createChallenge(challenge('old', 'authenticate'));
+      await store.createChallenge(challenge('raced', 'authenticate'));
+
+      expect(await store.takeChallenge('reg', 'register', T + 1)).toEqual(challenge('reg', 'register', true));
+      expect(await store.takeChallenge('reg', 'register', T + 1)).toBeNull();
+      expect(await store.takeChallenge('auth', 'authenticate', T + 299_999)).toEqual(
+        challenge('auth', 'authenticate'),
+      );
+      // Presented for the other ceremony, or too late: refused, and spent all the same.
+      expect(await store.takeChallenge('wrong', 'authenticate', T)).toBeNull();
+      expect(await store.takeChallenge('wrong', 'register', T)).toBeNull();
+      expect(await store.takeChallenge('old', 'authenticate', T + 300_000)).toBeNull();
+      expect(await store.takeChallenge('old', 'authenticate', T)).toBeNull();
+      expect(await store.takeChallenge('nope', 'authenticate', T)).toBeNull();
+      expect(await store.takeChallenge('nul\0', 'authenticate', T)).toBeNull();
+      const raced = await Promise.all([
+        store.takeChallenge('raced', 'authenticate', T),
+        store.takeChallenge('raced', 'authenticate', T),
+      ]);
+      expect(raced.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('purges challenges that expired before the cutoff', async () => {
+      const base = { purpose: 'authenticate' as const, userId: null, sessionId: null, createdAt: T };
+      await store.createChallenge({ ...base, challenge: 'gone', expiresAt: T + 10 });
+      await store.createChallenge({ ...base, challenge: 'kept', expiresAt: T + 1000 });
+      await store.purge({ sessionsEndedBefore: T + 500, eventsBefore: 0 });
+      expect(await store.takeChallenge('gone', 'authenticate', T)).toBeNull();
+      expect(await store.takeChallenge('kept', 'authenticate', T)).not.toBeNull();
+    });
+  });
 }

@@ -1,0 +1,7 @@
+import { passkeyRoutes } from '@/lib/server/passkey-routes';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export const PATCH = passkeyRoutes.rename;
+export const DELETE = passkeyRoutes.remove;
