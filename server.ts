@@ -159,9 +159,17 @@ function shedSignIn(req: IncomingMessage, res: ServerResponse, client: string, r
 
 /**
  * The JSON routes that hash a password — sign-in, a password change (two hashes each), turning
- * on an authenticator app — and the second sign-in step, where codes are guessed as passwords are.
+ * on an authenticator app — the second sign-in step, where codes are guessed as passwords are,
+ * and passkey sign-in, whose options each store a challenge row.
  */
-const HASHING_ROUTES = new Set(['/api/auth/login', '/api/auth/password', '/api/auth/totp', '/api/auth/mfa']);
+const HASHING_ROUTES = new Set([
+  '/api/auth/login',
+  '/api/auth/password',
+  '/api/auth/totp',
+  '/api/auth/mfa',
+  '/api/auth/passkeys/login',
+  '/api/auth/passkeys/login/options',
+]);
 
 /** API routes and Next's own files: paths no page (and so no server action) lives at. */
 function isNonPage(path: string): boolean {

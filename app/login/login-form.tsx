@@ -12,7 +12,16 @@ import { PasskeySignIn } from './passkey-sign-in';
  * it, no page load, a pending button, and focus on the field to fix. With script and WebAuthn,
  * passkeys too: a button, and offered in the username field's autofill (passkey-sign-in.tsx).
  */
-export function LoginForm({ next, initialError }: { next: string; initialError: LoginError | null }) {
+export function LoginForm({
+  next,
+  initialError,
+  passkeys,
+}: {
+  next: string;
+  initialError: LoginError | null;
+  /** Whether this server offers passkeys (a usable AUTH_PUBLIC_URL): no button, no request otherwise. */
+  passkeys: boolean;
+}) {
   const [state, formAction] = useActionState<SignInState, FormData>(signIn, { error: initialError });
   const { error } = state;
   const password = useRef<HTMLInputElement>(null);
@@ -45,7 +54,7 @@ export function LoginForm({ next, initialError }: { next: string; initialError: 
         id="username"
         name="username"
         type="text"
-        autoComplete="username webauthn"
+        autoComplete={passkeys ? 'username webauthn' : 'username'}
         autoCapitalize="none"
         spellCheck={false}
         required
@@ -67,7 +76,7 @@ export function LoginForm({ next, initialError }: { next: string; initialError: 
         aria-describedby={error ? errorId : undefined}
       />
       <SubmitButton label="Sign in" pendingLabel="Signing in…" />
-      <PasskeySignIn next={next} />
+      {passkeys ? <PasskeySignIn next={next} /> : null}
     </form>
   );
 }

@@ -5,6 +5,7 @@ import { redirect } from 'next/navigation';
 import { safeNextPath } from '@/lib/edge/safe-redirect';
 import { hasCode } from '@/lib/edge/errors';
 import { confirmedAuth, hasAnySecondFactor, signedInWithMfa } from '@/lib/server/auth';
+import { passkeysOffered } from '@/lib/server/passkeys';
 import { secondFactors } from '@/lib/server/views';
 import { SignedOut } from '../components/signed-out';
 import { LoginForm } from './login-form';
@@ -48,7 +49,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
             hasFactor={factors ? hasAnySecondFactor(factors) : null}
           />
         ) : null}
-        <LoginForm next={next} initialError={error} />
+        <LoginForm next={next} initialError={error} passkeys={await passkeysOffered()} />
       </div>
       <SignedOut />
     </main>

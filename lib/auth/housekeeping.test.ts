@@ -25,7 +25,7 @@ describe('purgeExpired', () => {
   it('deletes sessions ended over the session retention ago, and events over the event retention', async () => {
     const { store, calls } = fakeStore(async () => ({ sessions: 2, events: 5 }));
     expect(await purgeExpired(store, config(), NOW)).toEqual({ sessions: 2, events: 5 });
-    expect(calls).toEqual([{ sessionsEndedBefore: NOW - 7 * DAY, eventsBefore: NOW - 90 * DAY, scrubEndedBefore: NOW }]);
+    expect(calls).toEqual([{ sessionsEndedBefore: NOW - 7 * DAY, eventsBefore: NOW - 90 * DAY, scrubEndedBefore: NOW, expiredBefore: NOW }]);
   });
 });
 

@@ -20,6 +20,8 @@ export function purgeCutoffs(config: HousekeepingSettings, now: number) {
     eventsBefore: now - config.housekeeping.eventRetentionDays * DAY_MS,
     // An ended session's address and user agent go at once; the audit trail keeps its copy.
     scrubEndedBefore: now,
+    // Second sign-in steps and passkey challenges are worth nothing once expired.
+    expiredBefore: now,
   };
 }
 

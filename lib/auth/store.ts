@@ -302,6 +302,8 @@ export interface PurgeCutoffs {
    * stays until sessionsEndedBefore (the audit trail keeps its own copy for its retention).
    */
   readonly scrubEndedBefore?: number;
+  /** Second sign-in steps and WebAuthn challenges that expired before this (default: sessionsEndedBefore). */
+  readonly expiredBefore?: number;
 }
 
 export interface PurgeResult {

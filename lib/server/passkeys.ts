@@ -26,3 +26,8 @@ export async function passkeysOverview(signedIn: SignedIn): Promise<PasskeysOver
     throw error;
   }
 }
+
+/** Whether this server offers passkey sign-in at all (the sign-in page's button and autofill). */
+export async function passkeysOffered(): Promise<boolean> {
+  return (await getGatehouse()).passkeys.unavailable === null;
+}

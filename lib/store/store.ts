@@ -384,7 +384,8 @@ export function createStore(db: Kysely<Database>, dialect: DialectName): Store {
         .execute();
     },
 
-    async purge({ sessionsEndedBefore, eventsBefore, scrubEndedBefore }) {
+    async purge({ sessionsEndedBefore, eventsBefore, scrubEndedBefore, expiredBefore }) {
+      const shortLived = expiredBefore ?? sessionsEndedBefore;
       if (scrubEndedBefore !== undefined) {
         // An ended session's address and user agent are kept no longer than the audit trail's
         // own copy needs them: the row stays (for "signed in last week"), the traces go.
@@ -399,8 +400,8 @@ export function createStore(db: Kysely<Database>, dialect: DialectName): Store {
       }
       await db.deleteFrom('password_links').where('expires_at', '<', sessionsEndedBefore).execute();
       // Second sign-in steps and passkey challenges live minutes; the rows only matter until then.
-      await db.deleteFrom('mfa_steps').where('expires_at', '<', sessionsEndedBefore).execute();
-      await db.deleteFrom('webauthn_challenges').where('expires_at', '<', sessionsEndedBefore).execute();
+      await db.deleteFrom('mfa_steps').where('expires_at', '<', shortLived).execute();
+      await db.deleteFrom('webauthn_challenges').where('expires_at', '<', shortLived).execute();
       // In batches, so a first purge of a large table never holds the write lock for long
       // (SQLite has one writer; sign-ins would queue behind it). One pass per way a session
       // ends, each answered by its own index (an OR of the three made SQLite scan the table).

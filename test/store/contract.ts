@@ -700,6 +700,15 @@ export function storeContract(
       expect(raced.filter(Boolean)).toHaveLength(1);
     });
 
+    it('purges expired challenges by expiredBefore when given, however long sessions are kept', async () => {
+      const base = { purpose: 'authenticate' as const, userId: null, sessionId: null, createdAt: T };
+      await store.createChallenge({ ...base, challenge: 'expired', expiresAt: T + 10 });
+      await store.createChallenge({ ...base, challenge: 'live', expiresAt: T + 1000 });
+      await store.purge({ sessionsEndedBefore: 0, eventsBefore: 0, expiredBefore: T + 500 });
+      expect(await store.takeChallenge('expired', 'authenticate', 0)).toBeNull();
+      expect(await store.takeChallenge('live', 'authenticate', T)).not.toBeNull();
+    });
+
     it('purges challenges that expired before the cutoff', async () => {
       const base = { purpose: 'authenticate' as const, userId: null, sessionId: null, createdAt: T };
       await store.createChallenge({ ...base, challenge: 'gone', expiresAt: T + 10 });
