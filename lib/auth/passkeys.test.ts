@@ -15,7 +15,7 @@ import {
 } from '../edge/errors';
 import type { SignedIn } from './gatehouse';
 import { CHALLENGE_TTL, MAX_PASSKEYS } from './passkeys';
-import { PasskeysNotConfiguredError } from './relying-party';
+import { PasskeysNotConfiguredError } from '../edge/errors';
 import type { AuthEvent, AuthEventType } from './store';
 
 const ORIGIN = 'https://auth.example.com';

@@ -30,7 +30,8 @@ import {
   parseRegistrationResponse,
 } from './passkey-response';
 import { confirmItIsYou } from './reauthenticate';
-import { PasskeysNotConfiguredError, relyingPartyOf, type RelyingParty } from './relying-party';
+import { PasskeysNotConfiguredError } from '../edge/errors';
+import { relyingPartyOf, type RelyingParty } from './relying-party';
 import type { RequestMeta, SignInMethod, TokenPair } from './sessions';
 import type { AuthEventType, ChallengePurpose, Passkey, User, WebAuthnChallenge } from './store';
 

@@ -1,5 +1,4 @@
 import type { AuthConfig } from '../edge/config';
-import { AuthError } from '../edge/errors';
 
 /**
  * Who Gatehouse is to an authenticator: the relying party a passkey is bound to. Its id (the
@@ -17,15 +16,6 @@ export interface RelyingParty {
 }
 
 export const RP_NAME = 'Gatehouse';
-
-/**
- * Passkeys are off on this server (see relyingPartyOf): answered as a 404 with its own code,
- * before anything is stored or counted.
- */
-export class PasskeysNotConfiguredError extends AuthError {
-  override readonly code = 'passkeys_not_configured';
-  override readonly status = 404;
-}
 
 export type RelyingPartySetting =
   { readonly ok: true; readonly rp: RelyingParty } | { readonly ok: false; readonly reason: string };

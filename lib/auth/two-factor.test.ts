@@ -14,7 +14,8 @@ import type { SignedIn } from './gatehouse';
 import { MFA_STEP_TTL } from './mfa-steps';
 import type { TokenPair } from './sessions';
 import { base32Decode, hotp, totpCode, totpStep } from './totp';
-import { EnrolmentExpiredError, ENROLMENT_TTL } from './two-factor';
+import { EnrolmentExpiredError } from '../edge/errors';
+import { ENROLMENT_TTL } from './two-factor';
 
 const SEC = 1000;
 const STEP = 30 * SEC;

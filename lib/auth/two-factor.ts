@@ -1,6 +1,6 @@
 import {
-  AuthError,
   ConflictError,
+  EnrolmentExpiredError,
   InvalidCodeError,
   InvalidMfaTokenError,
   InvalidRequestError,
@@ -97,15 +97,6 @@ export interface RecoveryCodes {
 export const ENROLMENT_TTL = 600;
 /** What the authenticator app lists the account under. */
 export const TOTP_ISSUER = 'Gatehouse';
-
-/** confirm() with nothing pending: the enrolment was never begun, has expired or was replaced. */
-export class EnrolmentExpiredError extends AuthError {
-  override readonly code = 'enrolment_expired';
-  override readonly status = 409;
-  constructor(message = 'start turning on the authenticator app again') {
-    super(message);
-  }
-}
 
 type CodeKind = 'totp' | 'recovery';
 

@@ -351,3 +351,21 @@ export class ConflictError extends AuthError {
   override readonly code = 'conflict';
   override readonly status = 409;
 }
+
+/** Confirming an authenticator app with nothing pending: the enrolment was never begun, has expired or was replaced. */
+export class EnrolmentExpiredError extends AuthError {
+  override readonly code = 'enrolment_expired';
+  override readonly status = 409;
+  constructor(message = 'start turning on the authenticator app again') {
+    super(message);
+  }
+}
+
+/**
+ * Passkeys are off on this server (no usable AUTH_PUBLIC_URL: lib/auth/relying-party.ts): answered as a 404 with its own code,
+ * before anything is stored or counted.
+ */
+export class PasskeysNotConfiguredError extends AuthError {
+  override readonly code = 'passkeys_not_configured';
+  override readonly status = 404;
+}
