@@ -48,7 +48,6 @@ export function SessionsTable({ sessions }: { sessions: readonly SessionRow[] })
               <th scope="col">Device</th>
               <th scope="col">Address</th>
               <th scope="col">Signed in</th>
-              <th scope="col">With</th>
               <th scope="col">Last active</th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
@@ -72,8 +71,11 @@ export function SessionsTable({ sessions }: { sessions: readonly SessionRow[] })
                 <td>{s.ip ?? 'unknown'}</td>
                 <td>
                   <time dateTime={s.signedIn.iso}>{s.signedIn.text}</time>
+                  <br />
+                  <span className="muted" data-testid="signed-in-with">
+                    with {s.signedInWith}
+                  </span>
                 </td>
-                <td data-testid="signed-in-with">{s.signedInWith}</td>
                 <td>
                   <time dateTime={s.lastActive.iso}>{s.lastActive.text}</time>
                 </td>
