@@ -1,3 +1,4 @@
+import { eventRecorder } from './audit';
 import { InvalidRequestError, InvalidTokenError, WeakPasswordError, NotFoundError } from '../edge/errors';
 import type { CoreDeps } from './core-deps';
 import { setPassword } from './credentials';
@@ -7,7 +8,7 @@ import type { SignedIn } from './gatehouse';
 import { checkPasswordPolicy } from './password-policy';
 import { MAX_PASSWORD_LENGTH } from './passwords';
 import type { PublicUser, RequestMeta } from './sessions';
-import type { AuthEventType, Session } from './store';
+import type { Session } from './store';
 import type { DeviceCookie } from './throttle';
 
 /**
@@ -85,22 +86,7 @@ export function createAccount(deps: CoreDeps): Account {
   const confirm = (signedIn: SignedIn): Promise<PublicUser> =>
     sessions.confirm(signedIn.session.id, signedIn.user.id);
 
-  const event = (
-    type: AuthEventType,
-    meta: RequestMeta,
-    userId: string,
-    sessionId: string | null,
-    detail: string,
-  ) =>
-    store.recordEvent({
-      at: clock(),
-      type,
-      userId,
-      sessionId,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-      detail,
-    });
+  const event = eventRecorder(store, clock);
 
   const notFound = () => new NotFoundError('no such session');
 

@@ -1,3 +1,4 @@
+import { eventRecorder } from './audit';
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -15,7 +16,6 @@ import {
   InvalidChallengeError,
   InvalidPasskeyError,
   hasCode,
-  InvalidTokenError,
   isAuthError,
   NotFoundError,
 } from '../edge/errors';
@@ -29,11 +29,11 @@ import {
   parseAuthenticationResponse,
   parseRegistrationResponse,
 } from './passkey-response';
-import { confirmItIsYou } from './reauthenticate';
+import { confirmItIsYou, confirmedUser } from './reauthenticate';
 import { PasskeysNotConfiguredError } from '../edge/errors';
 import { relyingPartyOf, type RelyingParty } from './relying-party';
 import type { RequestMeta, SignInMethod, TokenPair } from './sessions';
-import type { AuthEventType, ChallengePurpose, Passkey, User, WebAuthnChallenge } from './store';
+import type { ChallengePurpose, Passkey, User, WebAuthnChallenge } from './store';
 
 /**
  * Passkeys (WebAuthn, through @simplewebauthn/server): adding them to a signed-in account, and
@@ -164,30 +164,7 @@ export function createPasskeys(deps: CoreDeps): Passkeys {
     return setting.rp;
   }
 
-  const event = (
-    type: AuthEventType,
-    meta: RequestMeta,
-    userId: string | null,
-    sessionId: string | null,
-    detail: string,
-  ) =>
-    store.recordEvent({
-      at: clock(),
-      type,
-      userId,
-      sessionId,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-      detail,
-    });
-
-  /** The caller's session live in the database, and their account; InvalidTokenError otherwise. */
-  async function liveUser(signedIn: SignedIn): Promise<User> {
-    await sessions.confirm(signedIn.session.id, signedIn.user.id);
-    const user = await store.findUserById(signedIn.user.id);
-    if (!user || user.deletedAt !== null) throw new InvalidTokenError('revoked', 'the session has ended');
-    return user;
-  }
+  const event = eventRecorder(store, clock);
 
   /** A fresh challenge, stored for whichever instance gets the answer; its bytes for the library. */
   async function newChallenge(purpose: ChallengePurpose, owner: SignedIn | null) {
@@ -351,7 +328,7 @@ export function createPasskeys(deps: CoreDeps): Passkeys {
 
     async register(signedIn, input, rawName, meta) {
       relyingParty();
-      const user = await liveUser(signedIn);
+      const user = await confirmedUser(deps, signedIn);
       // What can be refused without spending the challenge is checked before it is taken.
       const response = parseRegistrationResponse(input);
       const name = rawName?.trim() ? passkeyName(rawName) : defaultPasskeyName(meta.userAgent);
@@ -387,12 +364,12 @@ export function createPasskeys(deps: CoreDeps): Passkeys {
     },
 
     async list(signedIn) {
-      await liveUser(signedIn);
+      await confirmedUser(deps, signedIn);
       return (await store.listPasskeys(signedIn.user.id)).map(toInfo);
     },
 
     async rename(signedIn, id, rawName, meta) {
-      await liveUser(signedIn);
+      await confirmedUser(deps, signedIn);
       const name = passkeyName(rawName);
       const passkey = await ownPasskey(signedIn, id);
       if (!(await store.renamePasskey(signedIn.user.id, passkey.id, name))) throw notFound();
@@ -402,7 +379,7 @@ export function createPasskeys(deps: CoreDeps): Passkeys {
     },
 
     async remove(signedIn, id, password, meta, readCookie) {
-      await liveUser(signedIn);
+      await confirmedUser(deps, signedIn);
       // Someone else's passkey (or none) is refused before a password is checked or counted.
       const passkey = await ownPasskey(signedIn, id);
       await confirmItIsYou(deps, signedIn, password, meta, readCookie, 'removing a passkey');

@@ -70,6 +70,20 @@ export async function checkPasswordAgain(
 }
 
 /**
+ * The caller's account as the database has it now, after confirming the session is live;
+ * InvalidTokenError('revoked') when the session or the account has ended.
+ */
+export async function confirmedUser(
+  deps: Pick<Deps, 'store' | 'sessions'>,
+  signedIn: SignedIn,
+): Promise<User> {
+  await deps.sessions.confirm(signedIn.session.id, signedIn.user.id);
+  const user = await deps.store.findUserById(signedIn.user.id);
+  if (!user || user.deletedAt !== null) throw new InvalidTokenError('revoked', 'the session has ended');
+  return user;
+}
+
+/**
  * The signed-in user as the database has them now, if the session is live and either signed
  * in within RECENT_SIGN_IN seconds or `password` is right. ReauthenticationRequiredError when
  * neither; InvalidCredentialsError for a wrong password (counted); InvalidTokenError('revoked')

@@ -1,15 +1,15 @@
+import { eventRecorder } from './audit';
 import {
   ConflictError,
   EnrolmentExpiredError,
   InvalidCodeError,
   InvalidMfaTokenError,
   InvalidRequestError,
-  InvalidTokenError,
 } from '../edge/errors';
 import type { CoreDeps } from './core-deps';
 import type { SignedIn } from './gatehouse';
 import { hashStepToken, MFA_STEP_TRIES, MFA_TOKEN_SHAPE } from './mfa-steps';
-import { confirmItIsYou, RECENT_SIGN_IN } from './reauthenticate';
+import { confirmItIsYou, RECENT_SIGN_IN, confirmedUser } from './reauthenticate';
 import {
   hashRecoveryCode,
   MAX_CODE_LENGTH,
@@ -19,7 +19,7 @@ import {
 } from './recovery-codes';
 import { open, seal } from './secret-box';
 import type { RequestMeta, TokenPair } from './sessions';
-import { AUTH_METHODS, type AuthEventType, type AuthMethod, type TotpFactor, type User } from './store';
+import { AUTH_METHODS, type AuthMethod, type TotpFactor, type User } from './store';
 import { base32Encode, otpauthUri, TOTP_DIGITS, TOTP_SECRET_BYTES, verifyTotp } from './totp';
 
 /**
@@ -123,30 +123,7 @@ const digitsOf = (code: string) => code.replace(/\s/g, '');
 export function createTwoFactor(deps: CoreDeps): TwoFactor {
   const { store, keyring, throttle, clock, random, sessions } = deps;
 
-  const event = (
-    type: AuthEventType,
-    meta: RequestMeta,
-    userId: string,
-    sessionId: string | null,
-    detail: string,
-  ) =>
-    store.recordEvent({
-      at: clock(),
-      type,
-      userId,
-      sessionId,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-      detail,
-    });
-
-  /** The caller's account as the database has it now; InvalidTokenError('revoked') when the session has ended. */
-  async function confirmedUser(signedIn: SignedIn): Promise<User> {
-    await sessions.confirm(signedIn.session.id, signedIn.user.id);
-    const user = await store.findUserById(signedIn.user.id);
-    if (!user || user.deletedAt !== null) throw new InvalidTokenError('revoked', 'the session has ended');
-    return user;
-  }
+  const event = eventRecorder(store, clock);
 
   async function enabledFactor(userId: string): Promise<TotpFactor> {
     const factor = await store.findTotp(userId);
@@ -225,7 +202,7 @@ export function createTwoFactor(deps: CoreDeps): TwoFactor {
 
   return {
     async status(signedIn) {
-      const user = await confirmedUser(signedIn);
+      const user = await confirmedUser(deps, signedIn);
       const [factor, left, session] = await Promise.all([
         store.findTotp(user.id),
         store.countRecoveryCodes(user.id),
@@ -263,7 +240,7 @@ export function createTwoFactor(deps: CoreDeps): TwoFactor {
 
     async confirm(signedIn, code, meta) {
       const typed = digitsOf(codeField(code));
-      const user = await confirmedUser(signedIn);
+      const user = await confirmedUser(deps, signedIn);
       const factor = await store.findTotp(user.id);
       const now = clock();
       if (factor?.enabledAt != null) throw new ConflictError('an authenticator app is already turned on');
@@ -288,7 +265,7 @@ export function createTwoFactor(deps: CoreDeps): TwoFactor {
 
     async disable(signedIn, code, meta, readCookie) {
       const typed = codeField(code);
-      const user = await confirmedUser(signedIn);
+      const user = await confirmedUser(deps, signedIn);
       const factor = await enabledFactor(user.id);
       const kind = await checkCode(user, factor, typed, meta, readCookie, signedIn.session.id, 'turning off');
       await store.deleteTotp(user.id);
@@ -303,7 +280,7 @@ export function createTwoFactor(deps: CoreDeps): TwoFactor {
 
     async regenerateRecoveryCodes(signedIn, code, meta, readCookie) {
       const typed = codeField(code);
-      const user = await confirmedUser(signedIn);
+      const user = await confirmedUser(deps, signedIn);
       const factor = await enabledFactor(user.id);
       const kind = await checkCode(
         user,

@@ -57,7 +57,8 @@ export async function readLimited(request: Request, limit: number): Promise<stri
   }
 }
 
-function parseJson(text: string): Record<string, string> {
+/** A JSON text that must be one object: 400 invalid_request for broken JSON or anything else. */
+export function parseJsonObject(text: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -67,6 +68,11 @@ function parseJson(text: string): Record<string, string> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidRequestError('body must be a JSON object');
   }
+  return value as Record<string, unknown>;
+}
+
+function parseJson(text: string): Record<string, string> {
+  const value = parseJsonObject(text);
   // No prototype: a field named "__proto__" or "constructor" is just a field.
   const fields: Record<string, string> = Object.create(null);
   for (const [key, field] of Object.entries(value)) {

@@ -1,5 +1,5 @@
 import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../edge/errors';
-import { readLimited } from './body';
+import { parseJsonObject, readLimited } from './body';
 
 /**
  * A JSON object body whose fields may be objects (a passkey ceremony's response), where
@@ -16,17 +16,7 @@ export async function readJsonObject(
     throw new PayloadTooLargeError(`body over ${limit} bytes`);
   const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') throw new UnsupportedMediaTypeError('send application/json');
-  const text = await readLimited(request, limit);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new InvalidRequestError('body is not valid JSON');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidRequestError('body must be a JSON object');
-  }
-  return value as Record<string, unknown>;
+  return parseJsonObject(await readLimited(request, limit));
 }
 
 /** An optional string field of such a body: absent or null is undefined, anything else but a string 400. */
