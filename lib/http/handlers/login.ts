@@ -1,13 +1,10 @@
 import type { Gatehouse } from '../../auth/gatehouse';
-import { isAuthError } from '../../edge/errors';
-import { assertSameOrigin } from '../../edge/origin';
 import { loginPath, secondStepPath } from '../../edge/routes';
-import { safeNextPath } from '../../edge/safe-redirect';
-import { isFormNavigation, readBody, type ParsedBody } from '../body';
 import { cookieHeaders, setCookieLine } from '../cookies';
 import { mfaCookie, mfaTokenOf } from '../mfa-cookie';
-import { errorResponse, fromBrowser, json, seeOther, tokenBody } from '../responses';
+import { seeOther } from '../responses';
 import { signIn } from '../sign-in';
+import { refusalQuery, sessionRoute } from './session-route';
 
 /**
  * POST /api/auth/login — form or JSON `username`, `password`, optional `next`.
@@ -17,33 +14,15 @@ import { signIn } from '../sign-in';
  * JSON clients get `401 mfa_required` with `mfa_token` (for POST /api/auth/mfa); a form post
  * goes on to the second step's page, the token in a short-lived httpOnly cookie.
  */
-export async function handleLogin(request: Request, gh: Gatehouse): Promise<Response> {
-  let body: ParsedBody;
-  try {
-    assertSameOrigin(request, gh.config.publicUrl);
-    body = await readBody(request);
-  } catch (error) {
-    return errorResponse(error);
-  }
-  const asJson = !isFormNavigation(request);
-  const rawNext = body.fields.next;
-
-  try {
-    const { pair, cookies } = await signIn(gh, body.fields, request.headers);
-    const headers = cookieHeaders(cookies.map(setCookieLine));
-    if (asJson) return json(tokenBody(pair, !fromBrowser(request)), { headers });
-    return seeOther(safeNextPath(rawNext), headers);
-  } catch (error) {
-    if (asJson || !isAuthError(error)) return errorResponse(error);
-    const next = safeNextPath(rawNext, '') || null;
-    const mfaToken = mfaTokenOf(error);
-    if (mfaToken) {
-      const headers = cookieHeaders([setCookieLine(mfaCookie(gh.config, mfaToken))]);
-      return seeOther(secondStepPath(next), headers);
-    }
-    const why: Record<string, string> = { error: error.code };
-    const retryAfter = (error as { retryAfter?: unknown }).retryAfter;
-    if (typeof retryAfter === 'number') why.retry_after = String(retryAfter);
-    return seeOther(loginPath(next, why));
-  }
+export function handleLogin(request: Request, gh: Gatehouse): Promise<Response> {
+  return sessionRoute(request, gh, (fields, headers) => signIn(gh, fields, headers), {
+    formRefusal(error, next) {
+      const mfaToken = mfaTokenOf(error);
+      if (mfaToken) {
+        const headers = cookieHeaders([setCookieLine(mfaCookie(gh.config, mfaToken))]);
+        return seeOther(secondStepPath(next), headers);
+      }
+      return seeOther(loginPath(next, refusalQuery(error)));
+    },
+  });
 }
