@@ -20,7 +20,7 @@ interface Person {
 }
 
 let serial = 0;
-async function newPerson(): Promise<Person> {
+async function newPerson(admin = false): Promise<Person> {
   const person = {
     id: randomId(cryptoRandom),
     username: `pk${Date.now().toString(36)}${serial++}`,
@@ -32,7 +32,7 @@ async function newPerson(): Promise<Person> {
       username: person.username,
       displayName: 'Passkey Person',
       passwordHash: await createArgon2Hasher().hash(person.password),
-      admin: false,
+      admin,
       now: Date.now(),
     });
   });
@@ -252,5 +252,30 @@ test.describe('passkeys without JavaScript', () => {
       '“YubiKey” was removed. It no longer signs you in.',
     );
     await expect(page.getByTestId('no-passkeys')).toBeVisible();
+  });
+});
+
+test.describe('passkeys and the admin console', () => {
+  test('step-up: an admin with a passkey signed in with a password alone is asked for the passkey before the console', async ({
+    page,
+  }) => {
+    const admin = await newPerson(true);
+    await virtualAuthenticator(page);
+    await signInWithPassword(page, admin);
+    await addPasskey(page, 'Admin laptop');
+    expect(decodeJwt((await accessCookie(page))!)).toMatchObject({ amr: ['pwd'] });
+
+    // The console wants the second factor this admin now has: back to sign-in, saying why.
+    await buttonCeremonyOnly(page, () => page.goto('/admin'));
+    expect(new URL(page.url()).pathname).toBe('/login');
+    expect(new URL(page.url()).searchParams.get('step_up')).toBe('mfa');
+    await expect(page.getByTestId('step-up')).toContainText('This page asks for a stronger sign-in.');
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
+    await page.waitForURL((u) => u.pathname === '/admin');
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+    await expect(page.getByTestId('admin-title')).toBeVisible();
+    expect(decodeJwt((await accessCookie(page))!)).toMatchObject({ amr: ['hwk', 'user', 'mfa'] });
+    await page.goto('/dashboard');
+    await expect(page.getByTestId('signed-in-with')).toContainText('passkey on this device');
   });
 });
