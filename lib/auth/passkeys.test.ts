@@ -80,6 +80,8 @@ describe('passkeys', () => {
         authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
         excludeCredentials: [],
       });
+      // EdDSA, ES256, RS256 on every Node: never the library's ML-DSA default of runtimes that have it.
+      expect(options.pubKeyCredParams.map((p) => p.alg)).toEqual([-8, -7, -257]);
       expect(options.timeout).toBeGreaterThan(0);
 
       const soft = new SoftAuthenticator({ origin: ORIGIN });

@@ -123,6 +123,18 @@ export interface PasskeyInfo {
 
 /** Seconds a challenge can be answered. Browsers time the ceremony out sooner (CEREMONY_TIMEOUT). */
 export const CHALLENGE_TTL = 300;
+
+/**
+ * The signature algorithms a passkey may use: EdDSA, ES256, RS256 — named here rather than left
+ * to the library, whose default adds ML-DSA-44 on runtimes that have it (Node 24, not Node 20).
+ * A passkey made through a Node 24 instance would then fail on a Node 20 one of the same
+ * cluster, and its 2.4 KB signatures on every sign-in. Every authenticator offers ES256.
+ */
+export const PASSKEY_ALGORITHMS: readonly number[] = [
+  -8, // EdDSA
+  -7, // ES256
+  -257, // RS256
+];
 /** Seconds the browser gives the person to answer their authenticator. */
 export const CEREMONY_TIMEOUT = 120;
 /** Passkeys one account may have: plenty for people, a bound on rows for a script. */
@@ -323,6 +335,7 @@ export function createPasskeys(deps: CoreDeps): Passkeys {
         // The authenticators already registered refuse to make a second passkey for this account.
         excludeCredentials: existing.map((p) => ({ id: p.id, transports: [...p.transports] })),
         authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+        supportedAlgorithmIDs: [...PASSKEY_ALGORITHMS],
       });
     },
 
@@ -420,6 +433,7 @@ async function verifyAttestation(
       expectedRPID: rp.id,
       requireUserPresence: true,
       requireUserVerification: true,
+      supportedAlgorithmIDs: [...PASSKEY_ALGORITHMS],
     });
   } catch (error) {
     throw notVerified(error);
