@@ -94,6 +94,11 @@ export interface Session {
 export type AuthMethod = 'pwd' | 'otp' | 'hwk' | 'swk' | 'user' | 'mfa';
 export const AUTH_METHODS: readonly AuthMethod[] = ['pwd', 'otp', 'hwk', 'swk', 'user', 'mfa'];
 
+/** A stored comma list of amr values, keeping only those Gatehouse issues. */
+export function parseAmr(text: string): AuthMethod[] {
+  return text.split(',').filter((v): v is AuthMethod => (AUTH_METHODS as readonly string[]).includes(v));
+}
+
 export interface NewSession {
   readonly id: string;
   readonly userId: string;

@@ -19,8 +19,9 @@ import {
 } from './recovery-codes';
 import { open, seal } from './secret-box';
 import type { RequestMeta, TokenPair } from './sessions';
-import { AUTH_METHODS, type AuthMethod, type TotpFactor, type User } from './store';
+import { parseAmr, type AuthMethod, type TotpFactor, type User } from './store';
 import { base32Encode, otpauthUri, TOTP_DIGITS, TOTP_SECRET_BYTES, verifyTotp } from './totp';
+import type { SignInAttempt } from './throttle';
 
 /**
  * The authenticator-app second factor (TOTP, RFC 6238) and its recovery codes: turning it on
@@ -166,17 +167,19 @@ export function createTwoFactor(deps: CoreDeps): TwoFactor {
 
   /**
    * A code checked on sign-in's counters (account, account+address, address, device cookie),
-   * charged before it is checked: guessing codes from the account page is guessing at sign-in.
+   * charged before it is checked: guessing codes anywhere is guessing at sign-in. A wrong one
+   * stays counted and is audited with `failure`; a right one is used up and comes back with its
+   * attempt still open, for the caller to settle.
    */
-  async function checkCode(
+  async function chargeCode(
     user: User,
     factor: TotpFactor,
     code: string,
     meta: RequestMeta,
     readCookie: ReadCookie,
-    sessionId: string,
-    what: string,
-  ): Promise<CodeKind> {
+    sessionId: string | null,
+    failure: string,
+  ): Promise<{ kind: CodeKind; attempt: SignInAttempt }> {
     const attempt = await throttle.begin({
       username: user.username,
       ip: meta.ip,
@@ -192,10 +195,31 @@ export function createTwoFactor(deps: CoreDeps): TwoFactor {
     }
     if (!kind) {
       await attempt.failed();
-      await event('mfa_failed', meta, user.id, sessionId, `wrong or used code (${what})`);
+      await event('mfa_failed', meta, user.id, sessionId, failure);
       throw new InvalidCodeError();
     }
-    // Right, but nothing about the sign-in counters should change for it.
+    return { kind, attempt };
+  }
+
+  /** chargeCode from the account page: right, but nothing about the sign-in counters changes for it. */
+  async function checkCode(
+    user: User,
+    factor: TotpFactor,
+    code: string,
+    meta: RequestMeta,
+    readCookie: ReadCookie,
+    sessionId: string,
+    what: string,
+  ): Promise<CodeKind> {
+    const { kind, attempt } = await chargeCode(
+      user,
+      factor,
+      code,
+      meta,
+      readCookie,
+      sessionId,
+      `wrong or used code (${what})`,
+    );
     await attempt.abandoned();
     return kind;
   }
@@ -327,24 +351,15 @@ export function createTwoFactor(deps: CoreDeps): TwoFactor {
 
       // Charged like a password attempt, before the code is checked: wrong codes count against
       // the account, the address and this browser's device cookie alike.
-      const attempt = await throttle.begin({
-        username: user.username,
-        ip: meta.ip,
+      const { kind, attempt } = await chargeCode(
+        user,
+        factor,
+        typed,
+        meta,
         readCookie,
-        passwordEpoch: user.passwordChangedAt,
-      });
-      let kind: CodeKind | null;
-      try {
-        kind = await useCode(user, factor, typed, now);
-      } catch (error) {
-        await attempt.abandoned();
-        throw error;
-      }
-      if (!kind) {
-        await attempt.failed();
-        await event('mfa_failed', meta, user.id, null, 'wrong or used code at the second sign-in step');
-        throw new InvalidCodeError();
-      }
+        null,
+        'wrong or used code at the second sign-in step',
+      );
       // Single use: of two requests with one step (and two right codes), one wins.
       if (!(await store.finishMfaStep(tokenHash, clock()))) {
         await attempt.abandoned();
@@ -352,9 +367,7 @@ export function createTwoFactor(deps: CoreDeps): TwoFactor {
       }
       // Only now, every factor passed: the failure counts reset and the device cookie is minted.
       const device = await attempt.succeeded();
-      const first = step.firstFactor
-        .split(',')
-        .filter((m): m is AuthMethod => (AUTH_METHODS as readonly string[]).includes(m));
+      const first = parseAmr(step.firstFactor);
       const amr = [...new Set<AuthMethod>([...first, 'otp', 'mfa'])];
       const firstWords = first.map((m) => FIRST_FACTOR_WORDS[m] ?? m).join(' + ') || 'first factor';
       const left = kind === 'recovery' ? await store.countRecoveryCodes(user.id) : null;

@@ -62,15 +62,24 @@ export async function requireAdmin(): Promise<SignedIn> {
   if (!confirmed) return redirect(await loginHere());
   if (!confirmed.user.admin) forbidden();
   // An admin with a second factor must have signed in with it: back to sign-in, asking for it.
+  if (!(await strongEnoughForAdmin(confirmed))) return redirect(await loginHere(STEP_UP));
+  return confirmed;
+}
+
+/**
+ * The admin console's sign-in strength rule for this confirmed session, memoised per request:
+ * a layout, its page and each read model call requireAdmin(), and one lookup serves them all.
+ */
+const strongEnoughForAdmin = cache(async (confirmed: SignedIn): Promise<boolean> => {
   const gh = await getGatehouse();
   try {
     await assertAdminSignInStrength(gh.views.secondFactors, confirmed);
+    return true;
   } catch (error) {
-    if (hasCode(error, 'insufficient_user_authentication')) return redirect(await loginHere(STEP_UP));
+    if (hasCode(error, 'insufficient_user_authentication')) return false;
     throw error;
   }
-  return confirmed;
-}
+});
 
 /**
  * requireUser, and a sign-in with a second factor (`amr` containing `mfa`): for pages that

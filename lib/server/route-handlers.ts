@@ -20,6 +20,15 @@ import {
   handleTotpDisable,
   handleTotpStatus,
 } from '../http/handlers/totp';
+import {
+  handleListPasskeys,
+  handlePasskeyLogin,
+  handlePasskeyLoginOptions,
+  handlePasskeyRegister,
+  handlePasskeyRegistrationOptions,
+  handleRemovePasskey,
+  handleRenamePasskey,
+} from '../http/handlers/passkeys';
 import { getGatehouse } from './runtime';
 
 /**
@@ -31,6 +40,12 @@ const bind =
   async (request: Request): Promise<Response> =>
     handler(request, await getGatehouse());
 
+/** As bind, for a route with an `[id]` segment. */
+const bindId =
+  (handler: (request: Request, gh: Gatehouse, id: string) => Promise<Response>) =>
+  async (request: Request, context: { params: Promise<{ id: string }> }): Promise<Response> =>
+    handler(request, await getGatehouse(), (await context.params).id);
+
 export const apiRoutes = {
   login: bind(handleLogin),
   logout: bind(handleLogout),
@@ -39,8 +54,7 @@ export const apiRoutes = {
   admin: bind(handleAdmin),
   revocations: bind(handleRevocations),
   sessions: bind(handleListSessions),
-  revokeSession: async (request: Request, context: { params: Promise<{ id: string }> }): Promise<Response> =>
-    handleRevokeSession(request, await getGatehouse(), (await context.params).id),
+  revokeSession: bindId(handleRevokeSession),
   revokeOtherSessions: bind(handleRevokeOthers),
   revokeAllSessions: bind(handleRevokeAll),
   password: bind(handleChangePassword),
@@ -50,4 +64,11 @@ export const apiRoutes = {
   totpDisable: bind(handleTotpDisable),
   totpConfirm: bind(handleTotpConfirm),
   recoveryCodes: bind(handleRecoveryCodes),
+  passkeys: bind(handleListPasskeys),
+  passkeyLoginOptions: bind(handlePasskeyLoginOptions),
+  passkeyLogin: bind(handlePasskeyLogin),
+  passkeyRegistrationOptions: bind(handlePasskeyRegistrationOptions),
+  passkeyRegister: bind(handlePasskeyRegister),
+  renamePasskey: bindId(handleRenamePasskey),
+  removePasskey: bindId(handleRemovePasskey),
 } as const;

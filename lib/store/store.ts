@@ -1,9 +1,8 @@
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import { isAuthError, LastAdminError, UnavailableError, UsernameTakenError } from '../edge/errors';
 import {
-  AUTH_METHODS,
+  parseAmr,
   usernameKey,
-  type AuthMethod,
   type MfaStep,
   type Passkey,
   type TotpFactor,
@@ -747,11 +746,6 @@ function toSession(r: Selectable<SessionsTable>): Session {
     ip: r.ip,
     amr: parseAmr(r.amr),
   };
-}
-
-/** The stored comma list, keeping only values Gatehouse issues. */
-function parseAmr(text: string): AuthMethod[] {
-  return text.split(',').filter((v): v is AuthMethod => (AUTH_METHODS as readonly string[]).includes(v));
 }
 
 function toTotp(r: Selectable<TotpFactorsTable>): TotpFactor {

@@ -1,7 +1,7 @@
-import { passkeyRoutes } from '@/lib/server/passkey-routes';
+import { apiRoutes } from '@/lib/server/route-handlers';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export const PATCH = passkeyRoutes.rename;
-export const DELETE = passkeyRoutes.remove;
+export const PATCH = apiRoutes.renamePasskey;
+export const DELETE = apiRoutes.removePasskey;

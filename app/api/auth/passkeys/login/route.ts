@@ -1,6 +1,6 @@
-import { passkeyRoutes } from '@/lib/server/passkey-routes';
+import { apiRoutes } from '@/lib/server/route-handlers';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export const POST = passkeyRoutes.login;
+export const POST = apiRoutes.passkeyLogin;
